@@ -1,0 +1,116 @@
+"""Clean files and folders: find inputs, map them to outputs, clean, report.
+
+Each step is a plain function; ``clean_inputs`` composes them. A bad file is reported and
+skipped; the rest are still cleaned.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+from pagewash.exceptions import PagewashError
+from pagewash.imageio import IMAGE_SUFFIXES, iter_pages, save_png
+from worker.engine import binarize as binarize_page
+from worker.engine import denoise
+from worker.model_store import LoadedModel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    src: Path
+    rel: Path  # output path relative to OUT, without the page suffix and extension
+
+
+@dataclass
+class Summary:
+    files: int = 0
+    pages: int = 0
+    skipped: int = 0
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+
+    def line(self, out: Path) -> str:
+        text = f"cleaned {self.pages} page(s) from {self.files} file(s) into {out}"
+        if self.skipped:
+            text += f", skipped {self.skipped} already done"
+        if self.failed:
+            text += f", {len(self.failed)} failed"
+        return text
+
+
+def find_inputs(inputs: list[Path]) -> list[Job]:
+    """Files as given; folders searched recursively for image files. Output names keep the
+    relative path; two inputs that would share an output keep their extension in the name."""
+    jobs = []
+    for item in inputs:
+        if item.is_dir():
+            for path in sorted(item.rglob("*")):
+                if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
+                    jobs.append(Job(path, path.relative_to(item).with_suffix("")))
+        else:
+            jobs.append(Job(item, Path(item.stem)))
+    clashes = Counter(j.rel for j in jobs)
+    for j in jobs:
+        if clashes[j.rel] > 1:
+            j.rel = j.rel.with_name(j.src.name)
+    return jobs
+
+
+def n_frames(path: Path) -> int:
+    """Page count from the header alone (1 when unknown or unreadable: decoding will say why)."""
+    try:
+        with Image.open(path) as img:
+            return getattr(img, "n_frames", 1)
+    except Exception:
+        return 1
+
+
+def output_paths(out: Path, rel: Path, pages: int) -> list[Path]:
+    """``x.png`` for one page; ``x.p001.png``, ``x.p002.png`` ... for a multi-page file."""
+    if pages == 1:
+        return [out / rel.with_name(rel.name + ".png")]
+    return [out / rel.with_name(f"{rel.name}.p{i:03d}.png") for i in range(1, pages + 1)]
+
+
+def clean_file(model: LoadedModel, job: Job, out: Path, binarize: bool) -> int:
+    pages = list(iter_pages(job.src))  # decode every page first: a corrupt page writes nothing
+    paths = output_paths(out, job.rel, len(pages))
+    for page, path in zip(pages, paths):
+        cleaned = denoise(model, page)
+        save_png(path, binarize_page(cleaned) if binarize else cleaned)
+    return len(pages)
+
+
+def clean_inputs(
+    jobs: list[Job],
+    out: Path,
+    model: LoadedModel,
+    *,
+    binarize: bool = False,
+    overwrite: bool = False,
+    progress: Callable[[Job], None] | None = None,
+) -> Summary:
+    summary = Summary()
+    for job in jobs:
+        try:
+            if not overwrite and all(p.exists() for p in output_paths(out, job.rel, n_frames(job.src))):
+                summary.skipped += 1
+            else:
+                summary.pages += clean_file(model, job, out, binarize)
+                summary.files += 1
+        except PagewashError as e:
+            summary.failed.append((job.src, str(e)))
+            log.warning("%s: %s", job.src, e)
+        except Exception as e:  # one bad file must not stop a folder: report it with its traceback
+            summary.failed.append((job.src, f"unexpected {type(e).__name__}: {e}"))
+            log.exception("%s: unexpected error", job.src)
+        if progress:
+            progress(job)
+    return summary

@@ -1,0 +1,38 @@
+"""Every error pagewash raises on purpose; each knows its CLI exit code and HTTP status."""
+
+from __future__ import annotations
+
+
+class PagewashError(Exception):
+    exit_code = 1
+    http_status = 500
+
+
+class BadImage(PagewashError):
+    """The input is not an image we can read: corrupt, empty, unsupported or too large."""
+
+    exit_code = 3
+    http_status = 422
+
+
+class ImageTooLarge(BadImage):
+    """More pixels than the configured cap (also how decompression bombs are stopped)."""
+
+    http_status = 413
+
+
+class ModelNotFound(PagewashError):
+    exit_code = 4
+    http_status = 500
+
+
+class BadArtifact(PagewashError):
+    """A model file that is not a pagewash artifact, or of a format this version cannot read."""
+
+    exit_code = 4
+    http_status = 500
+
+
+class TesseractMissing(PagewashError):
+    exit_code = 5
+    http_status = 503

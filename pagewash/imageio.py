@@ -1,0 +1,114 @@
+"""The one image loader: any file or bytes -> grayscale float pages; and the PNG writer.
+
+Every pixel path in pagewash (CLI, worker, training on user pairs) reads images here, so
+mode handling (16-bit, 1-bit, palette, alpha, CMYK), multi-page TIFFs and the pixel cap
+behave the same everywhere.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageSequence, UnidentifiedImageError
+
+from pagewash.exceptions import BadImage, ImageTooLarge
+from pagewash.settings import get_settings
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".pbm", ".pgm", ".ppm", ".gif"}
+
+
+def to_gray(img: Image.Image) -> np.ndarray:
+    """(H, W) float32 in [0, 1], 1 = white; transparency is composited over white paper."""
+    mode = img.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        return np.asarray(img, dtype=np.float32) / 65535.0
+    if mode == "I":
+        a = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if a.max() > 255 else 255.0
+        return np.clip(a / top, 0, 1).astype(np.float32)
+    if mode == "F":
+        a = np.asarray(img, dtype=np.float32)
+        return np.clip(a / 255.0 if a.max() > 1.0 else a, 0, 1)
+    if mode == "P":
+        img = img.convert("RGBA")
+    if mode in ("LA", "PA", "RGBA", "La", "RGBa") or img.mode == "RGBA":
+        rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(white, rgba)
+    return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+
+
+def _open(source: str | Path | bytes) -> Image.Image:
+    if isinstance(source, bytes | bytearray):
+        if not source:
+            raise BadImage("empty upload: the file has no bytes")
+        fp: io.BytesIO | str = io.BytesIO(source)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise BadImage(f"{path}: no such file")
+        if path.stat().st_size == 0:
+            raise BadImage(f"{path}: empty file")
+        fp = str(path)
+    cap = get_settings().max_pixels
+    Image.MAX_IMAGE_PIXELS = cap
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(fp)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise ImageTooLarge(f"image has more than {cap:,} pixels") from e
+    except UnidentifiedImageError as e:
+        raise BadImage("not an image pagewash can read (PNG, JPEG, TIFF, BMP, WebP, GIF, PNM)") from e
+    except OSError as e:
+        raise BadImage(f"cannot open image: {e}") from e
+    w, h = img.size
+    if w * h > cap:
+        raise ImageTooLarge(f"image is {w}x{h} = {w * h:,} pixels, over the cap of {cap:,}")
+    if w < 1 or h < 1:
+        raise BadImage("image has no pixels")
+    return img
+
+
+def iter_pages(source: str | Path | bytes) -> Iterator[np.ndarray]:
+    """Each page (frame) of an image as (H, W) float32 gray; a multi-page TIFF yields several."""
+    img = _open(source)
+    try:
+        for frame in ImageSequence.Iterator(img):
+            w, h = frame.size
+            if w * h > get_settings().max_pixels:
+                raise ImageTooLarge(f"page is {w}x{h}, over the pixel cap")
+            try:
+                frame.load()
+                yield to_gray(frame)
+            except (OSError, ValueError, SyntaxError) as e:
+                raise BadImage(f"corrupt or truncated image data: {e}") from e
+    finally:
+        img.close()
+
+
+def load_pages(source: str | Path | bytes) -> list[np.ndarray]:
+    return list(iter_pages(source))
+
+
+def load_page(source: str | Path | bytes) -> np.ndarray:
+    """The first page only (training pairs, single-page inputs)."""
+    return next(iter_pages(source))
+
+
+def to_u8(page: np.ndarray) -> np.ndarray:
+    return np.clip(page * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def save_png(path: str | Path, page: np.ndarray, compress_level: int = 1) -> None:
+    """Write a uint8 or float page as 8-bit grey PNG, atomically (``.part`` then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    u8 = page if page.dtype == np.uint8 else to_u8(page)
+    tmp = path.with_name(path.name + ".part")
+    Image.fromarray(u8, mode="L").save(tmp, format="PNG", compress_level=compress_level)
+    tmp.replace(path)

@@ -1,0 +1,35 @@
+"""Shared fixtures: a small untrained PageNet artifact for shape tests, and the shipped model."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import torch
+
+from training.models import PageNet, PageNetConfig
+from worker.artifact import save_artifact
+from worker.model_store import LoadedModel, get_model
+
+requires_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract not installed")
+
+
+@pytest.fixture(scope="session")
+def tiny_artifact(tmp_path_factory):
+    torch.manual_seed(0)
+    net = PageNet(PageNetConfig(widths=[8, 8], blocks=[1, 1]))
+    for p in net.parameters():  # non-zero head so outputs differ from inputs
+        torch.nn.init.normal_(p, std=0.05)
+    path = tmp_path_factory.mktemp("models") / "tiny.pt"
+    save_artifact(path, net, "pagenet", metrics="{}", generator_version="test")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_artifact) -> LoadedModel:
+    return get_model(str(tiny_artifact), "cpu", "fp32")
+
+
+@pytest.fixture(scope="session")
+def default_model() -> LoadedModel:
+    return get_model("default", "cpu")

@@ -1,0 +1,57 @@
+"""The real ``pagewash`` console command in a subprocess, on a folder with a bad file in it."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from training.synth import make_sample
+
+BIN = Path(sys.executable).parent / "pagewash"
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=300)
+
+
+def make_folder(root: Path) -> None:
+    (root / "sub").mkdir(parents=True)
+    s = make_sample(5, "val", (320, 240))
+    Image.fromarray(s.noisy).save(root / "a.png")
+    Image.fromarray(s.noisy).convert("RGB").save(root / "sub" / "b.jpg", quality=90)
+    frames = [Image.fromarray(s.noisy), Image.fromarray(s.clean)]
+    frames[0].save(root / "multi.tif", save_all=True, append_images=frames[1:])
+    (root / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    (root / "notes.txt").write_text("not an image, ignored in folders")
+
+
+def test_clean_folder_with_a_corrupt_file(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    make_folder(src)
+    r = run("clean", str(src), "-o", str(out), "-q")
+    assert r.returncode == 1, r.stderr
+    assert "corrupt.png" in r.stderr
+    produced = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png"))
+    assert produced == ["a.png", "multi.p001.png", "multi.p002.png", "sub/b.png"]
+    assert Image.open(out / "a.png").size == (320, 240)
+    assert Image.open(out / "a.png").mode == "L"
+    assert "cleaned 4 page(s) from 3 file(s)" in r.stdout and "1 failed" in r.stdout
+
+    again = run("clean", str(src), "-o", str(out), "-q")  # a rerun skips what is done
+    assert "skipped 3 already done" in again.stdout
+
+
+def test_clean_binarize_single_file(tmp_path):
+    s = make_sample(8, "val", (200, 160))
+    Image.fromarray(s.noisy).save(tmp_path / "p.png")
+    r = run("clean", str(tmp_path / "p.png"), "-o", str(tmp_path / "o"), "--binarize", "-q")
+    assert r.returncode == 0, r.stderr
+    values = set(np.unique(np.asarray(Image.open(tmp_path / "o" / "p.png"))))
+    assert values <= {0, 255}
+
+
+def test_help_explains():
+    r = run("clean", "--help")
+    assert r.returncode == 0 and "multi-page" in r.stdout

@@ -1,0 +1,16 @@
+from pathlib import Path
+
+from pagewash.demo import EXAMPLES, run_demo
+from tests.conftest import requires_tesseract
+
+
+@requires_tesseract
+def test_demo_cleans_examples_and_ocr_improves(tmp_path, default_model):
+    rows = run_demo(default_model, tmp_path)
+    assert len(rows) == len([p for p in EXAMPLES.glob("*.png") if not p.name.endswith(".clean.png")]) >= 3
+    for row in rows:
+        assert (tmp_path / f"{row['example']}.before-after.png").exists()
+        assert Path(tmp_path / f"{row['example']}.after.txt").read_text().strip()
+    before = sum(r["cer_before"] for r in rows)
+    after = sum(r["cer_after"] for r in rows)
+    assert after < before

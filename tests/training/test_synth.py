@@ -1,0 +1,55 @@
+import random
+
+import numpy as np
+
+from training import degrade
+from training.render import render_page
+from training.synth import make_sample
+
+
+def test_same_seed_same_sample():
+    a, b = make_sample(7, "train", (400, 300)), make_sample(7, "train", (400, 300))
+    assert np.array_equal(a.clean, b.clean)
+    assert np.array_equal(a.noisy, b.noisy)
+    assert a.text == b.text and a.meta == b.meta
+
+
+def test_different_seeds_differ():
+    a, b = make_sample(1, "train", (400, 300)), make_sample(2, "train", (400, 300))
+    assert not np.array_equal(a.noisy, b.noisy)
+
+
+def test_sample_shapes_and_text():
+    s = make_sample(3, "val", (500, 420))
+    assert s.clean.shape == s.noisy.shape == (420, 500)
+    assert s.clean.dtype == s.noisy.dtype == np.uint8
+    assert s.text.strip()  # a page always carries some text
+    assert (s.clean < 128).any()
+
+
+def test_val_split_uses_held_out_fonts():
+    from training.fonts import HELD_OUT_FAMILIES, families
+
+    train, val = families("train"), families("val")
+    assert not set(train) & set(val)
+    assert set(val) <= HELD_OUT_FAMILIES
+    _, _, meta = render_page(random.Random(0), "val", 400, 300)
+    assert meta["family"] in HELD_OUT_FAMILIES or meta["family"] == "pillow-default"
+
+
+def test_every_degradation_family_can_appear():
+    clean = np.ones((96, 128), np.float32)
+    clean[30:40, 10:100] = 0
+    back = 1 - clean
+    seen = set()
+    for seed in range(400):
+        img, applied = degrade.degrade(np.random.default_rng(seed), clean, back, 1.0)
+        assert img.shape == clean.shape and img.dtype == np.float32
+        assert img.min() >= 0 and img.max() <= 1
+        seen.update(applied)
+    assert seen == set(degrade.FAMILIES)
+
+
+def test_clean_pages_exist_in_the_mix():
+    severities = [make_sample(s, "train", (200, 160)).meta["severity"] for s in range(60)]
+    assert 0.0 in severities and max(severities) > 0.5

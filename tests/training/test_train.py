@@ -1,0 +1,77 @@
+"""Short real training runs: a few steps on a tiny aligned-pairs folder."""
+
+import json
+
+import pytest
+from PIL import Image
+
+from training.synth import make_sample
+from training.train import TrainConfig, load_config, train
+from worker.artifact import load_artifact
+
+
+@pytest.fixture(scope="module")
+def pairs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pairs")
+    (root / "noisy").mkdir()
+    (root / "clean").mkdir()
+    for seed in (11, 12, 13):
+        s = make_sample(seed, "train", (256, 192))
+        Image.fromarray(s.noisy).save(root / "noisy" / f"p{seed}.png")
+        Image.fromarray(s.clean).save(root / "clean" / f"p{seed}.png")
+    return root
+
+
+def small(tmp_path, pairs, **kw) -> TrainConfig:
+    base = dict(
+        out=str(tmp_path / "run"),
+        steps=60,
+        batch=4,
+        crop=64,
+        lr=3e-3,
+        warmup=5,
+        val_every=60,
+        val_pages=1,
+        val_ocr_pages=0,
+        pairs=str(pairs),
+        seed=3,
+        amp="fp32",
+    )
+    return TrainConfig(**{**base, **kw})
+
+
+def test_training_lowers_the_loss_and_exports(tmp_path, pairs):
+    artifact = train(small(tmp_path, pairs, export=str(tmp_path / "exported.pt")))
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    losses = [loss for _, loss in history["loss"]]
+    assert losses[-1] < losses[0]
+    assert (tmp_path / "run" / "curve.png").stat().st_size > 1000
+    net, info = load_artifact(tmp_path / "exported.pt")
+    assert info["arch"] == "pagenet" and info["steps"] == 60 and "psnr" in json.loads(info["metrics"])["val"]
+    assert artifact.exists()
+
+
+def test_article_model_trains_on_patches(tmp_path, pairs):
+    train(small(tmp_path, pairs, arch="conv", steps=40, val_every=40, crop=28))
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert history["loss"][-1][1] < history["loss"][0][1]
+
+
+def test_resume_and_fine_tune(tmp_path, pairs):
+    first = train(small(tmp_path, pairs, steps=20, val_every=10))
+    resumed = small(tmp_path, pairs, steps=30, val_every=10, resume=True)
+    train(resumed)
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert [v["step"] for v in history["val"]] == [10, 20, 30]
+    tuned = train(small(tmp_path, pairs, out=str(tmp_path / "tuned"), steps=10, val_every=10, init=str(first)))
+    assert json.loads(load_artifact(tuned)[1]["train_config"])["init"] == str(first)
+
+
+def test_config_file_then_flags(tmp_path):
+    toml = tmp_path / "c.toml"
+    toml.write_text('arch = "conv"\nsteps = 7\nlr = 0.5\n')
+    cfg = load_config(str(toml), {"steps": 9, "lr": None})
+    assert (cfg.arch, cfg.steps, cfg.lr) == ("conv", 9, 0.5)
+    toml.write_text("stepz = 1\n")
+    with pytest.raises(ValueError, match="stepz"):
+        load_config(str(toml), {})

@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from worker.engine import binarize, denoise
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (1, 1), (5, 3), (63, 65), (129, 257), (700, 517)])
+def test_any_size_keeps_shape(tiny_model, shape):
+    page = np.random.default_rng(0).random(shape, dtype=np.float32)
+    out = denoise(tiny_model, page)
+    assert out.shape == shape and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1
+
+
+def test_tiles_match_whole_page_away_from_seams(tiny_model):
+    page = np.random.default_rng(1).random((300, 400), dtype=np.float32)
+    whole = denoise(tiny_model, page, tile=4096)
+    tiled = denoise(tiny_model, page, tile=128, overlap=64)
+    assert tiled.shape == whole.shape
+    # the tiny net's receptive field is < 64 px, so cropped overlaps make tiling exact
+    np.testing.assert_allclose(tiled, whole, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["dense1", "dense", "conv"])
+def test_article_models_clean_odd_sizes(name):
+    from worker.model_store import get_model
+
+    model = get_model(name, "cpu")
+    for shape in [(3, 5), (29, 57), (100, 31)]:
+        out = denoise(model, np.ones(shape, np.float32))
+        assert out.shape == shape
+
+
+def test_default_model_huge_page(default_model):
+    page = np.ones((10000, 10000), np.float32)
+    page[5000:5020, 100:9000] = 0.2
+    out = denoise(default_model, page)
+    assert out.shape == page.shape
+    assert out[5010, 200:8800].mean() < 0.5  # the line survives across tile seams
+    assert out[:4000].mean() > 0.97  # blank paper stays blank
+
+
+def test_default_model_leaves_clean_page_alone(default_model):
+    from training.synth import make_sample
+
+    for seed in (0, 1, 2):
+        s = make_sample(seed, "val", (600, 500))
+        clean = s.clean.astype(np.float32) / 255
+        out = denoise(default_model, clean)
+        assert np.abs(out - clean).mean() < 0.02
+
+
+def test_binarize_is_black_and_white():
+    page = np.linspace(0, 1, 100, dtype=np.float32).reshape(10, 10)
+    bw = binarize(page)
+    assert bw.dtype == np.uint8 and set(np.unique(bw)) <= {0, 255}

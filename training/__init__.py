@@ -1,0 +1,1 @@
+"""Training side of pagewash: synthetic scans, architectures, the training loop, evaluation, export."""

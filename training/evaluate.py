@@ -1,0 +1,168 @@
+"""Quality and speed on the held-out synthetic split: what ``make bench`` writes.
+
+Quality: every method (no preprocessing, the classical baselines, the shipped models)
+cleans the same held-out pages (fonts never trained on, seeds never trained on or used
+for model selection); Tesseract reads each result; we report the mean CER and the RMSE
+against the clean render. Speed: the default model and Tesseract on one 2550x3300 page,
+median of several runs in the same process.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from pagewash.imageio import to_u8
+from training.metrics import cer, rmse
+from training.synth import Sample, make_sample
+from worker import classical, tesseract
+from worker.engine import denoise
+from worker.model_store import SHIPPED, get_model
+
+BENCH_SEEDS = range(100_000, 100_000 + 10_000)  # val-split seeds no training run or model selection uses
+DEFAULT_METHODS = ["raw", "otsu", "sauvola", "bgnorm", "dense1", "dense", "conv", "default"]
+
+
+def method(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    if name == "raw":
+        return lambda page: page
+    if name in classical.METHODS:
+        return classical.METHODS[name]
+    if name in SHIPPED or name == "default":
+        model = get_model(name)
+        return lambda page: denoise(model, page)
+    raise ValueError(f"unknown method {name!r}")
+
+
+def _ocr(args: tuple[np.ndarray, str]) -> tuple[float, float]:
+    page, truth = args
+    t = time.perf_counter()
+    text = tesseract.image_to_text(page)
+    return cer(truth, text), time.perf_counter() - t
+
+
+def evaluate_quality(samples: list[Sample], methods: list[str], jobs: int = 2) -> dict:
+    results: dict = {}
+    with ProcessPoolExecutor(jobs) as pool:
+        for name in methods:
+            fn = method(name)
+            cleaned, seconds = [], []
+            for s in tqdm(samples, desc=f"cleaning ({name})", unit="page", leave=False):
+                t = time.perf_counter()
+                cleaned.append(to_u8(fn(s.noisy.astype(np.float32) / 255)))
+                seconds.append(time.perf_counter() - t)
+            ocr = list(
+                tqdm(
+                    pool.map(_ocr, [(c, s.text) for c, s in zip(cleaned, samples)]),
+                    total=len(samples),
+                    desc=f"tesseract ({name})",
+                    unit="page",
+                    leave=False,
+                )
+            )
+            results[name] = {
+                "cer": float(np.mean([c for c, _ in ocr])),
+                "cer_median": float(np.median([c for c, _ in ocr])),
+                "rmse": float(np.mean([rmse(c, s.clean) for c, s in zip(cleaned, samples)])),
+                "clean_seconds_median": float(np.median(seconds)),
+                "per_page_cer": [round(c, 4) for c, _ in ocr],
+            }
+    results["clean_render"] = {"cer": float(np.mean([_ocr((s.clean, s.text))[0] for s in samples])), "rmse": 0.0}
+    return results
+
+
+def evaluate_speed(runs: int = 5) -> dict:
+    """Median seconds for the default model and for Tesseract on a 300-DPI US-letter page."""
+    page = make_sample(BENCH_SEEDS[0], "val", (2550, 3300)).noisy.astype(np.float32) / 255
+    model = get_model("default")
+    denoise(model, page)  # warm-up: first call allocates
+    model_times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        denoise(model, page)
+        model_times.append(time.perf_counter() - t)
+    out = {
+        "page": "2550x3300",
+        "model_seconds_median": statistics.median(model_times),
+        "model_seconds_all": model_times,
+        "precision": str(model.dtype or "fp32"),
+        "device": str(model.device),
+    }
+    if tesseract.available():
+        tess = []
+        for _ in range(max(1, runs // 2)):
+            t = time.perf_counter()
+            tesseract.image_to_text(page)
+            tess.append(time.perf_counter() - t)
+        out.update(
+            tesseract_seconds_median=statistics.median(tess),
+            model_to_tesseract_ratio=statistics.median(model_times) / statistics.median(tess),
+        )
+    return out
+
+
+def write_report(results: dict, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "evaluate.json").write_text(json.dumps(results, indent=1))
+    q = results["quality"]
+    lines = [
+        f"Held-out synthetic split: {results['pages']} pages, fonts never trained on.",
+        "",
+        "| method | CER (mean) | CER (median) | RMSE vs clean | clean time / page (median) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, r in q.items():
+        t = r.get("clean_seconds_median")
+        lines.append(
+            f"| {name} | {r['cer']:.3f} | {r.get('cer_median', float('nan')):.3f} | {r['rmse']:.3f} | "
+            f"{'-' if t is None else f'{t * 1000:.0f} ms'} |"
+        )
+    s = results.get("speed")
+    if s:
+        lines += [
+            "",
+            f"Speed on one {s['page']} page ({s['device']}, {s['precision']}): model "
+            f"{s['model_seconds_median']:.2f} s median"
+            + (
+                f", Tesseract {s['tesseract_seconds_median']:.2f} s median, ratio {s['model_to_tesseract_ratio']:.2f}"
+                if "tesseract_seconds_median" in s
+                else ""
+            ),
+        ]
+    (out / "evaluate.md").write_text("\n".join(lines) + "\n")
+    plot(q, out / "evaluate.png")
+
+
+def plot(quality: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(quality)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    axes[0].bar(names, [quality[n]["cer"] for n in names], color="tab:blue")
+    axes[0].set(title="Tesseract CER after cleaning (lower is better)", ylabel="CER")
+    axes[1].bar(names, [quality[n]["rmse"] for n in names], color="tab:orange")
+    axes[1].set(title="RMSE against the clean page", ylabel="RMSE")
+    for ax in axes:
+        ax.tick_params(axis="x", rotation=35)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def run(pages: int, methods: list[str], out: Path, jobs: int = 2, speed: bool = True) -> dict:
+    samples = [make_sample(seed, "val") for seed in tqdm(BENCH_SEEDS[:pages], desc="generating pages", unit="page")]
+    results = {"pages": pages, "quality": evaluate_quality(samples, methods, jobs)}
+    if speed:
+        results["speed"] = evaluate_speed()
+    write_report(results, out)
+    return results

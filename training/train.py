@@ -1,0 +1,271 @@
+"""The training loop: synthetic pages (or a user's pairs) -> a model artifact.
+
+    pagewash train --arch pagenet --steps 6000 --out runs/pagenet
+    pagewash train --config my.toml --init default --pairs my_pairs/   # fine-tune
+
+Defaults live in ``TrainConfig``; a TOML file overrides them and flags override the file.
+Every ``val_every`` steps the model cleans the held-out split (fonts training never sees)
+and is scored by PSNR and Tesseract CER; the best model so far is exported as an artifact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import random
+import time
+import tomllib
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from training.dataset import PagePool, fixed_pages, jitter, load_pairs, random_crops
+from training.metrics import cer, rmse
+from training.models import PATCH, build_model
+from training.synth import GENERATOR_VERSION
+from worker import tesseract
+from worker.artifact import load_artifact, save_artifact
+from worker.engine import denoise
+from worker.model_store import LoadedModel, pick_dtype, resolve
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    arch: str = "pagenet"  # dense1 | dense | conv | pagenet
+    out: str = "runs/pagenet"  # run folder: checkpoint, history, curve, model.pt
+    steps: int = 6000  # optimiser steps
+    batch: int = 16  # crops per step
+    crop: int = 256  # crop side in pixels (the article models always use 28)
+    lr: float = 2e-3  # peak learning rate (cosine decay after warm-up)
+    warmup: int = 200  # linear warm-up steps
+    weight_decay: float = 1e-4
+    ink_weight: float = 2.0  # extra loss weight on pixels that are ink in the clean page
+    pool_pages: int = 400  # synthetic pages held in memory for cropping
+    gen_workers: int = 1  # processes generating fresh pages during training
+    val_every: int = 500  # steps between validations
+    val_pages: int = 24  # held-out pages scored by PSNR
+    val_ocr_pages: int = 12  # of those, pages also read by Tesseract for CER
+    seed: int = 1  # seeds crops, init and the synthetic page stream
+    device: str = "auto"  # auto | cpu | cuda
+    amp: str = "auto"  # auto | fp32 | bf16 | fp16 mixed precision
+    threads: int = 0  # torch threads; 0 = all cores
+    init: str = ""  # artifact path or shipped name to start from (fine-tuning)
+    pairs: str = ""  # folder with noisy/ and clean/ aligned pairs to train on instead of synthetic pages
+    resume: bool = False  # continue from out/ckpt.pt
+    export: str = ""  # also copy the best artifact here (e.g. worker/weights/pagenet.pt)
+
+    @property
+    def is_patch_model(self) -> bool:
+        return self.arch != "pagenet"
+
+
+ARCH_ALIASES = {"dense1": "dense", "dense": "deep-dense", "conv": "conv", "pagenet": "pagenet"}
+
+
+def load_config(path: str | None, overrides: dict) -> TrainConfig:
+    values = {}
+    if path:
+        with open(path, "rb") as f:
+            values.update(tomllib.load(f))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = set(values) - names
+    if unknown:
+        raise ValueError(f"unknown training option(s): {', '.join(sorted(unknown))}")
+    return TrainConfig(**values)
+
+
+def loss_fn(pred: torch.Tensor, clean: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
+    """MSE for the article models (as the article); L1 + MSE with extra weight on ink for
+    PageNet. Errors past white (or black) on pixels that are white (black) cost nothing,
+    since the output is clamped to [0, 1] anyway."""
+    err = pred - clean
+    if cfg.is_patch_model:
+        return (err**2).mean()
+    err = torch.where(((clean >= 1) & (err > 0)) | ((clean <= 0) & (err < 0)), torch.zeros_like(err), err)
+    weight = 1 + cfg.ink_weight * (clean < 0.5).float()
+    return ((err.abs() + 4 * err**2) * weight).mean()
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    t = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    return cfg.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(t, 1.0))))
+
+
+def _ocr_cer(args: tuple[np.ndarray, str]) -> float:
+    page, text = args
+    return cer(text, tesseract.image_to_text(page))
+
+
+def pixel_metrics(pages: list[np.ndarray], val: list) -> dict:
+    """Mean RMSE, and PSNR of the mean squared error (a per-page mean would let one
+    untouched clean page, at infinite PSNR, swamp the rest)."""
+    errors = [rmse(p, s.clean) for p, s in zip(pages, val)]
+    return {"rmse": float(np.mean(errors)), "psnr": float(-10 * np.log10(max(np.mean(np.square(errors)), 1e-12)))}
+
+
+def validate(model: LoadedModel, val: list, ocr_pages: int, pool: ProcessPoolExecutor | None) -> dict:
+    """PSNR on every held-out page; Tesseract CER on the first ``ocr_pages`` (if installed)."""
+    model.net.eval()
+    cleaned = [denoise(model, s.noisy.astype(np.float32) / 255) for s in val]
+    model.net.train()
+    out = pixel_metrics(cleaned, val)
+    if ocr_pages and tesseract.available():
+        jobs = [((c * 255 + 0.5).clip(0, 255).astype(np.uint8), s.text) for c, s in zip(cleaned[:ocr_pages], val)]
+        out["cer"] = float(np.mean(list(pool.map(_ocr_cer, jobs)) if pool else [_ocr_cer(j) for j in jobs]))
+    return out
+
+
+def raw_metrics(val: list, ocr_pages: int, pool: ProcessPoolExecutor | None) -> dict:
+    out = pixel_metrics([s.noisy for s in val], val)
+    if ocr_pages and tesseract.available():
+        jobs = [(s.noisy, s.text) for s in val[:ocr_pages]]
+        out["cer"] = float(np.mean(list(pool.map(_ocr_cer, jobs)) if pool else [_ocr_cer(j) for j in jobs]))
+    return out
+
+
+def plot_curve(history: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    steps, losses = zip(*history["loss"]) if history["loss"] else ((), ())
+    axes[0].plot(steps, losses, lw=0.8)
+    axes[0].set(title="training loss", xlabel="step", yscale="log")
+    for ax, key in ((axes[1], "psnr"), (axes[2], "cer")):
+        pts = [(v["step"], v[key]) for v in history["val"] if key in v]
+        if pts:
+            ax.plot(*zip(*pts), marker="o", label="cleaned")
+        if key in history.get("raw", {}):
+            ax.axhline(history["raw"][key], color="grey", ls="--", label="raw input")
+        ax.set(title=f"held-out {key.upper()}", xlabel="step")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def train(cfg: TrainConfig) -> Path:
+    """Run training; returns the path of the best exported artifact."""
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
+    random.seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    rng = random.Random(cfg.seed)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    device = torch.device(
+        "cuda" if cfg.device == "auto" and torch.cuda.is_available() else "cpu" if cfg.device == "auto" else cfg.device
+    )
+    amp_dtype = pick_dtype(device, cfg.amp)
+    arch = ARCH_ALIASES.get(cfg.arch, cfg.arch)
+
+    info: dict = {}
+    if cfg.init:
+        net, info = load_artifact(resolve(cfg.init))
+        if info["arch"] != arch:
+            raise ValueError(f"--init is a {info['arch']} model but --arch is {arch}")
+    else:
+        net = build_model(arch)
+    net = net.to(device).train()
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    history: dict = {"loss": [], "val": []}
+    step = 0
+    ckpt = out / "ckpt.pt"
+    if cfg.resume and ckpt.exists():
+        state = torch.load(ckpt, map_location=device, weights_only=True)
+        net.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        history, step = json.loads(state["history"]), state["step"]
+        log.info("resumed from %s at step %d", ckpt, step)
+
+    val = fixed_pages("val", range(cfg.val_pages), size=None)
+    pairs = load_pairs(cfg.pairs) if cfg.pairs else None
+    pool = None
+    if pairs is None:
+        pool = PagePool(cfg.pool_pages, cfg.gen_workers, seed=cfg.seed * 1_000_003)
+        with tqdm(total=cfg.pool_pages, desc="generating pages", unit="page") as bar:
+            pool.fill(bar)
+    ocr_pool = ProcessPoolExecutor(max_workers=2) if tesseract.available() and cfg.val_ocr_pages else None
+    if "raw" not in history:
+        history["raw"] = raw_metrics(val, cfg.val_ocr_pages, ocr_pool)
+        log.info("raw held-out pages: %s", history["raw"])
+    loaded = LoadedModel(net, {"arch": arch}, device, amp_dtype)
+    best = min((v.get("cer", -v["psnr"]) for v in history["val"]), default=math.inf)
+    crop = PATCH if cfg.is_patch_model else cfg.crop
+    batch = cfg.batch * 16 if cfg.is_patch_model else cfg.batch
+    artifact = out / "model.pt"
+    bar = tqdm(total=cfg.steps, initial=step, desc=f"training {cfg.arch}", unit="step")
+    t0 = time.time()
+    try:
+        while step < cfg.steps:
+            pages = pairs if pairs is not None else pool.pages
+            noisy, clean = random_crops(pages, rng, batch, crop)
+            noisy = jitter(noisy, rng)
+            noisy, clean = noisy.to(device), clean.to(device)
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step, cfg)
+            with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+                pred = net(noisy)
+            loss = loss_fn(pred.float(), clean, cfg)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+            step += 1
+            if pool is not None:
+                pool.refresh()
+            if step % 10 == 0 or step == 1:
+                history["loss"].append((step, loss.item()))
+                bar.set_postfix(loss=f"{loss.item():.4f}", lr=f"{lr_at(step, cfg):.1e}")
+            bar.update(1)
+            if step % cfg.val_every == 0 or step == cfg.steps:
+                metrics = validate(loaded, val, cfg.val_ocr_pages, ocr_pool)
+                metrics.update(step=step, minutes=round((time.time() - t0) / 60, 1))
+                history["val"].append(metrics)
+                bar.write(f"step {step}: " + ", ".join(f"{k}={v:.4f}" for k, v in metrics.items() if k != "step"))
+                score = metrics.get("cer", -metrics["psnr"])
+                if score <= best:
+                    best = score
+                    save_artifact(
+                        artifact,
+                        net,
+                        arch,
+                        train_config=json.dumps(dataclasses.asdict(cfg)),
+                        metrics=json.dumps({"val": metrics, "raw": history["raw"]}),
+                        generator_version=GENERATOR_VERSION,
+                        steps=step,
+                        parent=str(info.get("path", cfg.init)),
+                    )
+                tmp = ckpt.with_name("ckpt.pt.part")
+                torch.save(
+                    {"model": net.state_dict(), "opt": opt.state_dict(), "step": step, "history": json.dumps(history)},
+                    tmp,
+                )
+                tmp.replace(ckpt)
+                (out / "history.json").write_text(json.dumps(history, indent=1))
+                plot_curve(history, out / "curve.png")
+    finally:
+        bar.close()
+        if pool is not None:
+            pool.close()
+        if ocr_pool is not None:
+            ocr_pool.shutdown()
+    if cfg.export and artifact.exists():
+        Path(cfg.export).parent.mkdir(parents=True, exist_ok=True)
+        Path(cfg.export).write_bytes(artifact.read_bytes())
+    return artifact

@@ -1,0 +1,41 @@
+"""The classical clean-ups people use before OCR today; pagewash is measured against them.
+
+Each takes a grey page (float32, 1 = white) and returns one of the same size.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def _u8(page: np.ndarray) -> np.ndarray:
+    return np.clip(page * 255 + 0.5, 0, 255).astype(np.uint8)
+
+
+def otsu(page: np.ndarray) -> np.ndarray:
+    _, bw = cv2.threshold(_u8(page), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return bw.astype(np.float32) / 255
+
+
+def sauvola(page: np.ndarray, window: int = 31, k: float = 0.2, r: float = 0.5) -> np.ndarray:
+    """Sauvola's local threshold T = m * (1 + k * (s / R - 1)), with box-filter mean and std."""
+    p = page.astype(np.float64)
+    mean = cv2.boxFilter(p, -1, (window, window), borderType=cv2.BORDER_REFLECT)
+    sq = cv2.boxFilter(p * p, -1, (window, window), borderType=cv2.BORDER_REFLECT)
+    std = np.sqrt(np.clip(sq - mean * mean, 0, None))
+    return (p > mean * (1 + k * (std / r - 1))).astype(np.float32)
+
+
+def background_division(page: np.ndarray, binarize: bool = True) -> np.ndarray:
+    """Divide by a median-blurred background estimate (removes stains and shadows), then Otsu."""
+    u8 = _u8(page)
+    small = cv2.resize(u8, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) if min(page.shape) > 64 else u8
+    k = max(3, min(31, (min(small.shape) - 1) | 1))  # ~60 px at full size: wider than strokes, narrower than stains
+    bg = cv2.medianBlur(small, k)
+    bg = cv2.resize(bg, (page.shape[1], page.shape[0]), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    flat = np.clip(u8.astype(np.float32) / np.maximum(bg, 1), 0, 1)
+    return otsu(flat) if binarize else flat
+
+
+METHODS = {"otsu": otsu, "sauvola": sauvola, "bgnorm": background_division}

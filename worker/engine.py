@@ -1,0 +1,89 @@
+"""Inference on any page size: pad to the network's stride, or cut overlapping tiles.
+
+Everything here is stateless functions of (model, page), so concurrent callers in one
+process can share a loaded model.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from pagewash.settings import get_settings
+from training.models import PATCH
+from worker.model_store import LoadedModel
+
+
+def _run(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
+    """(B, 1, H, W) float32 on any device -> (B, 1, H, W) float32 on the CPU, clamped to [0, 1]."""
+    x = x.to(model.device)
+    with (
+        torch.inference_mode(),
+        torch.autocast(model.device.type, dtype=model.dtype or torch.float32, enabled=model.dtype is not None),
+    ):
+        if model.arch == "pagenet":
+            y = x + model.net.residual(x).float()  # the residual add stays in fp32
+        else:
+            y = model.net(x).float()
+        return y.clamp(0, 1).cpu()
+
+
+def _pad_to(x: torch.Tensor, multiple: int) -> torch.Tensor:
+    h, w = x.shape[-2:]
+    ph, pw = -h % multiple, -w % multiple
+    return F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x
+
+
+def _denoise_whole(model: LoadedModel, page: np.ndarray) -> np.ndarray:
+    h, w = page.shape
+    x = _pad_to(torch.from_numpy(page)[None, None], model.net.stride)
+    return _run(model, x)[0, 0, :h, :w].numpy()
+
+
+def _denoise_patches(model: LoadedModel, page: np.ndarray, batch: int = 4096) -> np.ndarray:
+    """The article models see one 28x28 patch at a time: cut, run in batches, stitch."""
+    h, w = page.shape
+    x = _pad_to(torch.from_numpy(page)[None, None], PATCH)[0, 0]  # (H', W')
+    hp, wp = x.shape
+    patches = x.reshape(hp // PATCH, PATCH, wp // PATCH, PATCH).permute(0, 2, 1, 3).reshape(-1, 1, PATCH, PATCH)
+    out = torch.cat([_run(model, patches[i : i + batch]) for i in range(0, len(patches), batch)])
+    out = out.reshape(hp // PATCH, wp // PATCH, PATCH, PATCH).permute(0, 2, 1, 3).reshape(hp, wp)
+    return out[:h, :w].numpy()
+
+
+def _denoise_tiled(model: LoadedModel, page: np.ndarray, tile: int, overlap: int) -> np.ndarray:
+    """Overlapping tiles whose ``overlap``-pixel borders are cropped off before stitching."""
+    h, w = page.shape
+    out = np.empty_like(page)
+    for y0 in range(0, h, tile):
+        for x0 in range(0, w, tile):
+            y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+            ya, xa = max(y0 - overlap, 0), max(x0 - overlap, 0)
+            yb, xb = min(y1 + overlap, h), min(x1 + overlap, w)
+            cleaned = _denoise_whole(model, np.ascontiguousarray(page[ya:yb, xa:xb]))
+            out[y0:y1, x0:x1] = cleaned[y0 - ya : y1 - ya, x0 - xa : x1 - xa]
+    return out
+
+
+def denoise(model: LoadedModel, page: np.ndarray, tile: int | None = None, overlap: int | None = None) -> np.ndarray:
+    """Clean one grey page ((H, W) float32, 1 = white) -> float32 page of the same size."""
+    page = np.ascontiguousarray(page, dtype=np.float32)
+    if model.arch != "pagenet":
+        return _denoise_patches(model, page)
+    settings = get_settings()
+    tile = tile or settings.tile
+    overlap = settings.tile_overlap if overlap is None else overlap
+    h, w = page.shape
+    if h <= tile + 2 * overlap and w <= tile + 2 * overlap:
+        return _denoise_whole(model, page)
+    return _denoise_tiled(model, page, tile, overlap)
+
+
+def binarize(page: np.ndarray) -> np.ndarray:
+    """Otsu threshold of a cleaned page -> uint8 0/255 (offered, not the default: LSTM OCR
+    reads good grey better than a hard binary image)."""
+    u8 = np.clip(page * 255 + 0.5, 0, 255).astype(np.uint8)
+    _, bw = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return bw

@@ -1,0 +1,88 @@
+"""The one place a model is loaded: shipped names resolve to files here, and each process
+loads a given model once (workers and the CLI call ``get_model`` per page)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from pagewash.exceptions import ModelNotFound
+from pagewash.settings import get_settings
+from worker.artifact import load_artifact
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+SHIPPED = {
+    "pagenet": "pagenet.pt",  # the production model
+    "dense1": "dense1.pt",  # article (a): single-layer dense
+    "dense": "dense.pt",  # article (b): multi-layer dense
+    "conv": "conv.pt",  # article (c): convolutional
+}
+ALIASES = {"default": "pagenet"}
+
+
+@dataclass
+class LoadedModel:
+    net: nn.Module
+    info: dict[str, Any]
+    device: torch.device
+    dtype: torch.dtype | None  # autocast dtype, None for full precision
+
+    @property
+    def arch(self) -> str:
+        return self.info["arch"]
+
+
+def resolve(name: str) -> Path:
+    """A shipped model's name, or a path to an artifact, -> the artifact's path."""
+    name = ALIASES.get(name, name)
+    if name in SHIPPED:
+        return WEIGHTS_DIR / SHIPPED[name]
+    path = Path(name).expanduser()
+    if path.is_file():
+        return path
+    raise ModelNotFound(f"no model {name!r}: use one of {', '.join([*ALIASES, *SHIPPED])} or a path to a .pt artifact")
+
+
+def pick_device(want: str) -> torch.device:
+    if want == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(want)
+
+
+def pick_dtype(device: torch.device, want: str) -> torch.dtype | None:
+    """bf16 where the hardware does it natively (AMX/AVX512-BF16 CPUs, recent GPUs), else fp32."""
+    if want == "fp32":
+        return None
+    if want in ("bf16", "fp16"):
+        return torch.bfloat16 if want == "bf16" else torch.float16
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else None
+
+
+def get_model(name: str | None = None, device: str | None = None, precision: str | None = None) -> LoadedModel:
+    """Load once per process: every spelling of the same model, device and precision (``None``
+    meaning the settings' value) returns the same object."""
+    settings = get_settings()
+    path = resolve(name or settings.model).resolve()
+    return _load(path, str(pick_device(device or settings.device)), precision or settings.precision)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: Path, device: str, precision: str) -> LoadedModel:
+    threads = get_settings().threads or os.cpu_count() or 1
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    dev = torch.device(device)
+    net, info = load_artifact(path)
+    info["path"] = str(path)
+    net = net.to(dev)
+    if dev.type == "cuda":
+        net = net.to(memory_format=torch.channels_last)
+    return LoadedModel(net, info, dev, pick_dtype(dev, precision))
