@@ -43,8 +43,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-train: install
+train: install  # the shipped pagenet: stage 1, then the stage-2 fine-tune, exported to worker/weights
 	$(BIN)/pagewash -v train --config training/configs/pagenet.toml
+	$(BIN)/pagewash -v train --config training/configs/pagenet-finetune.toml --export worker/weights/pagenet.pt
 
 train-article: install
 	for a in dense1 dense conv; do $(BIN)/pagewash -v train --config training/configs/$$a.toml || exit 1; done

@@ -137,9 +137,17 @@ def add_train(sub: argparse._SubParsersAction) -> None:
         kind = {"int": int, "float": float, "str": str}.get(str(f.type))
         flag = "--" + name.replace("_", "-")
         if str(f.type) == "bool":
-            p.add_argument(flag, dest=name, action="store_true", default=None, help=f"{comments.get(name, '')} (default {f.default})")
+            p.add_argument(
+                flag,
+                dest=name,
+                action="store_true",
+                default=None,
+                help=f"{comments.get(name, '')} (default {f.default})",
+            )
         elif kind:
-            p.add_argument(flag, dest=name, type=kind, default=None, help=f"{comments.get(name, '')} (default {f.default!r})")
+            p.add_argument(
+                flag, dest=name, type=kind, default=None, help=f"{comments.get(name, '')} (default {f.default!r})"
+            )
     p.set_defaults(func=cmd_train)
 
 

@@ -103,9 +103,12 @@ def fixed_pages(split: str, seeds: range, size: tuple[int, int] | None = None) -
     return [make_sample(s, split, size) for s in seeds]
 
 
-def random_crops(pages: list[Pair], rng: random.Random, batch: int, crop: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(B, 1, crop, crop) noisy and clean float crops; of three candidate spots per crop,
-    the one with most ink is kept most of the time, so batches are not mostly margin."""
+def random_crops(
+    pages: list[Pair], rng: random.Random, batch: int, crop: int, ink_bias: float = 0.5
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, 1, crop, crop) noisy and clean float crops. With probability ``ink_bias`` the
+    inkiest of three candidate spots is kept, so batches are not mostly margin; the rest are
+    uniform, so the model also sees plenty of empty, noisy paper (where it must not invent ink)."""
     noisy = np.full((batch, crop, crop), 255, np.uint8)
     clean = np.full((batch, crop, crop), 255, np.uint8)
     for b in range(batch):
@@ -113,7 +116,7 @@ def random_crops(pages: list[Pair], rng: random.Random, batch: int, crop: int) -
         h, w = n.shape
         ch, cw = min(crop, h), min(crop, w)
         best, best_ink = (0, 0), -1
-        for _ in range(3 if rng.random() < 0.8 else 1):
+        for _ in range(3 if rng.random() < ink_bias else 1):
             y, x = rng.randint(0, h - ch), rng.randint(0, w - cw)
             ink = int((c[y : y + ch : 4, x : x + cw : 4] < 128).sum())
             if ink > best_ink:

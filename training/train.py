@@ -48,6 +48,7 @@ class TrainConfig:
     warmup: int = 200  # linear warm-up steps
     weight_decay: float = 1e-4
     ink_weight: float = 2.0  # extra loss weight on pixels that are ink in the clean page
+    ink_bias: float = 0.5  # share of crops taken at the inkiest of three spots (the rest uniform)
     pool_pages: int = 400  # synthetic pages held in memory for cropping
     gen_workers: int = 1  # processes generating fresh pages during training
     val_every: int = 500  # steps between validations
@@ -214,7 +215,7 @@ def train(cfg: TrainConfig) -> Path:
     try:
         while step < cfg.steps:
             pages = pairs if pairs is not None else pool.pages
-            noisy, clean = random_crops(pages, rng, batch, crop)
+            noisy, clean = random_crops(pages, rng, batch, crop, cfg.ink_bias)
             noisy = jitter(noisy, rng)
             noisy, clean = noisy.to(device), clean.to(device)
             for g in opt.param_groups:

@@ -31,9 +31,13 @@ def _run(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
 
 
 def _pad_to(x: torch.Tensor, multiple: int) -> torch.Tensor:
+    """Mirror the page into the padding (it looks like more page; replicated edge pixels
+    look like streaks); pages smaller than the padding can only be replicated."""
     h, w = x.shape[-2:]
     ph, pw = -h % multiple, -w % multiple
-    return F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x
+    if not (ph or pw):
+        return x
+    return F.pad(x, (0, pw, 0, ph), mode="reflect" if ph < h and pw < w else "replicate")
 
 
 def _denoise_whole(model: LoadedModel, page: np.ndarray) -> np.ndarray:

@@ -54,3 +54,23 @@ def test_binarize_is_black_and_white():
     page = np.linspace(0, 1, 100, dtype=np.float32).reshape(10, 10)
     bw = binarize(page)
     assert bw.dtype == np.uint8 and set(np.unique(bw)) <= {0, 255}
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "LA", "P", "1", "I;16", "CMYK"])
+def test_any_image_mode_through_loader_and_engine(default_model, mode):
+    import io
+
+    from PIL import Image
+
+    from pagewash.imageio import load_page
+
+    base = Image.fromarray(np.random.default_rng(2).integers(0, 256, (45, 67), dtype=np.uint8))
+    if mode == "I;16":
+        img = Image.fromarray(np.asarray(base).astype(np.uint16) * 257)
+    else:
+        img = base.convert(mode)
+    buf = io.BytesIO()
+    img.save(buf, format="TIFF" if mode == "CMYK" else "PNG")
+    page = load_page(buf.getvalue())
+    out = denoise(default_model, page)
+    assert out.shape == (45, 67) and out.min() >= 0 and out.max() <= 1
