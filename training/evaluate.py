@@ -41,7 +41,8 @@ def method(name: str) -> Callable[[np.ndarray], np.ndarray]:
     raise ValueError(f"unknown method {name!r}")
 
 
-def _ocr(args: tuple[np.ndarray, str]) -> tuple[float, float]:
+def ocr_cer(args: tuple[np.ndarray, str]) -> tuple[float, float]:
+    """(CER, Tesseract seconds) for one (page, ground truth) pair; takes one tuple so it maps over a pool."""
     page, truth = args
     t = time.perf_counter()
     text = tesseract.image_to_text(page)
@@ -60,7 +61,7 @@ def evaluate_quality(samples: list[Sample], methods: list[str], jobs: int = 2) -
                 seconds.append(time.perf_counter() - t)
             ocr = list(
                 tqdm(
-                    pool.map(_ocr, [(c, s.text) for c, s in zip(cleaned, samples)]),
+                    pool.map(ocr_cer, [(c, s.text) for c, s in zip(cleaned, samples)]),
                     total=len(samples),
                     desc=f"tesseract ({name})",
                     unit="page",
@@ -74,7 +75,7 @@ def evaluate_quality(samples: list[Sample], methods: list[str], jobs: int = 2) -
                 "clean_seconds_median": float(np.median(seconds)),
                 "per_page_cer": [round(c, 4) for c, _ in ocr],
             }
-    results["clean_render"] = {"cer": float(np.mean([_ocr((s.clean, s.text))[0] for s in samples])), "rmse": 0.0}
+    results["clean_render"] = {"cer": float(np.mean([ocr_cer((s.clean, s.text))[0] for s in samples])), "rmse": 0.0}
     return results
 
 

@@ -26,7 +26,8 @@ import torch
 from tqdm import tqdm
 
 from training.dataset import PagePool, fixed_pages, jitter, load_pairs, random_crops
-from training.metrics import cer, rmse
+from training.evaluate import ocr_cer
+from training.metrics import rmse
 from training.models import PATCH, build_model
 from training.synth import GENERATOR_VERSION
 from worker import tesseract
@@ -103,11 +104,6 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
     return cfg.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(t, 1.0))))
 
 
-def _ocr_cer(args: tuple[np.ndarray, str]) -> float:
-    page, text = args
-    return cer(text, tesseract.image_to_text(page))
-
-
 def pixel_metrics(pages: list[np.ndarray], val: list) -> dict:
     """Mean RMSE, and PSNR of the mean squared error (a per-page mean would let one
     untouched clean page, at infinite PSNR, swamp the rest)."""
@@ -123,7 +119,8 @@ def validate(model: LoadedModel, val: list, ocr_pages: int, pool: ProcessPoolExe
     out = pixel_metrics(cleaned, val)
     if ocr_pages and tesseract.available():
         jobs = [((c * 255 + 0.5).clip(0, 255).astype(np.uint8), s.text) for c, s in zip(cleaned[:ocr_pages], val)]
-        out["cer"] = float(np.mean(list(pool.map(_ocr_cer, jobs)) if pool else [_ocr_cer(j) for j in jobs]))
+        results = pool.map(ocr_cer, jobs) if pool else map(ocr_cer, jobs)
+        out["cer"] = float(np.mean([c for c, _ in results]))
     return out
 
 
@@ -131,7 +128,8 @@ def raw_metrics(val: list, ocr_pages: int, pool: ProcessPoolExecutor | None) -> 
     out = pixel_metrics([s.noisy for s in val], val)
     if ocr_pages and tesseract.available():
         jobs = [(s.noisy, s.text) for s in val[:ocr_pages]]
-        out["cer"] = float(np.mean(list(pool.map(_ocr_cer, jobs)) if pool else [_ocr_cer(j) for j in jobs]))
+        results = pool.map(ocr_cer, jobs) if pool else map(ocr_cer, jobs)
+        out["cer"] = float(np.mean([c for c, _ in results]))
     return out
 
 
