@@ -9,13 +9,16 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from pagewash.exceptions import PagewashError
-from pagewash.imageio import IMAGE_SUFFIXES, iter_pages, save_png
+from pagewash.imageio import IMAGE_SUFFIXES, iter_pages, save_png, to_u8
+from worker import tesseract
 from worker.engine import binarize as binarize_page
 from worker.engine import denoise
 from worker.model_store import LoadedModel
@@ -79,38 +82,83 @@ def output_paths(out: Path, rel: Path, pages: int) -> list[Path]:
     return [out / rel.with_name(f"{rel.name}.p{i:03d}.png") for i in range(1, pages + 1)]
 
 
-def clean_file(model: LoadedModel, job: Job, out: Path, binarize: bool) -> int:
+@dataclass
+class OcrOptions:
+    lang: str = "eng"
+    formats: tuple[str, ...] = ("txt",)
+    jobs: int = 2  # Tesseract processes (each on one core)
+
+
+def ocr_to_files(page: np.ndarray, png_path: Path, lang: str, formats: tuple[str, ...]) -> None:
+    """Write ``x.txt`` / ``x.hocr`` / ``x.tsv`` beside ``x.png`` (runs in a pool process)."""
+    result = tesseract.ocr(page, lang=lang, formats=formats)
+    for fmt in formats:
+        text = {"txt": result.text, "hocr": result.hocr, "tsv": result.tsv}[fmt]
+        tmp = png_path.with_suffix(f".{fmt}.part")
+        tmp.write_text(text or "")
+        tmp.replace(png_path.with_suffix(f".{fmt}"))
+
+
+def clean_file(
+    model: LoadedModel | None, job: Job, out: Path, binarize: bool, ocr_pool=None, ocr: OcrOptions | None = None
+) -> tuple[int, list[Future]]:
+    """Clean (or, with no model, just copy) each page to PNG; queue its OCR on ``ocr_pool``."""
     pages = list(iter_pages(job.src))  # decode every page first: a corrupt page writes nothing
     paths = output_paths(out, job.rel, len(pages))
+    futures = []
     for page, path in zip(pages, paths):
-        cleaned = denoise(model, page)
-        save_png(path, binarize_page(cleaned) if binarize else cleaned)
-    return len(pages)
+        cleaned = denoise(model, page) if model is not None else page
+        result = binarize_page(cleaned) if binarize else to_u8(cleaned)
+        save_png(path, result)
+        if ocr_pool is not None and ocr is not None:
+            futures.append(ocr_pool.submit(ocr_to_files, result, path, ocr.lang, ocr.formats))
+    return len(pages), futures
 
 
 def clean_inputs(
     jobs: list[Job],
     out: Path,
-    model: LoadedModel,
+    model: LoadedModel | None,
     *,
     binarize: bool = False,
     overwrite: bool = False,
+    ocr: OcrOptions | None = None,
     progress: Callable[[Job], None] | None = None,
 ) -> Summary:
+    """Clean every job into ``out`` (``model=None`` keeps pages as they are, for OCR without
+    cleaning); with ``ocr``, Tesseract reads each written page in a process pool."""
     summary = Summary()
-    for job in jobs:
-        try:
-            if not overwrite and all(p.exists() for p in output_paths(out, job.rel, n_frames(job.src))):
-                summary.skipped += 1
-            else:
-                summary.pages += clean_file(model, job, out, binarize)
-                summary.files += 1
-        except PagewashError as e:
-            summary.failed.append((job.src, str(e)))
-            log.warning("%s: %s", job.src, e)
-        except Exception as e:  # one bad file must not stop a folder: report it with its traceback
-            summary.failed.append((job.src, f"unexpected {type(e).__name__}: {e}"))
-            log.exception("%s: unexpected error", job.src)
-        if progress:
-            progress(job)
+    if ocr is not None:
+        tesseract.check(ocr.lang)  # fail once, clearly, before any work
+    pool = ProcessPoolExecutor(max(ocr.jobs, 1)) if ocr is not None else None
+    pending: list[tuple[Path, Future]] = []
+    try:
+        for job in jobs:
+            try:
+                wanted = output_paths(out, job.rel, n_frames(job.src))
+                if ocr is not None:
+                    wanted += [p.with_suffix(f".{f}") for p in list(wanted) for f in ocr.formats]
+                if not overwrite and all(p.exists() for p in wanted):
+                    summary.skipped += 1
+                else:
+                    pages, futures = clean_file(model, job, out, binarize, pool, ocr)
+                    pending.extend((job.src, f) for f in futures)
+                    summary.pages += pages
+                    summary.files += 1
+            except PagewashError as e:
+                summary.failed.append((job.src, str(e)))
+                log.warning("%s: %s", job.src, e)
+            except Exception as e:  # one bad file must not stop a folder: report it with its traceback
+                summary.failed.append((job.src, f"unexpected {type(e).__name__}: {e}"))
+                log.exception("%s: unexpected error", job.src)
+            if progress:
+                progress(job)
+        for src, fut in pending:
+            try:
+                fut.result()
+            except PagewashError as e:
+                summary.failed.append((src, f"OCR: {e}"))
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return summary

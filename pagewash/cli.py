@@ -14,10 +14,12 @@ import sys
 from pathlib import Path
 
 
-def cmd_clean(args: argparse.Namespace) -> int:
+def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
     from tqdm import tqdm
 
-    from pagewash.batch import clean_inputs, find_inputs
+    from pagewash.batch import OcrOptions, clean_inputs, find_inputs
+    from pagewash.exceptions import PagewashError
+    from pagewash.settings import get_settings
     from worker.model_store import get_model
 
     jobs = find_inputs([Path(p) for p in args.inputs])
@@ -25,27 +27,37 @@ def cmd_clean(args: argparse.Namespace) -> int:
     for path in missing:
         print(f"pagewash: {path}: no such file or folder", file=sys.stderr)
     jobs = [j for j in jobs if j.src.exists()]
-    model = get_model(args.model, args.device)
+    ocr = None
+    if ocr_always or args.ocr:
+        formats = tuple(f.strip() for f in args.ocr_format.split(",") if f.strip())
+        bad = set(formats) - {"txt", "hocr", "tsv"}
+        if bad:
+            print(f"pagewash: unknown --ocr-format {', '.join(sorted(bad))} (txt, hocr, tsv)", file=sys.stderr)
+            return 2
+        ocr = OcrOptions(lang=args.lang or get_settings().tesseract_lang, formats=formats, jobs=args.jobs)
+    model = None if getattr(args, "no_clean", False) else get_model(args.model, args.device)
     out = Path(args.output)
-    with tqdm(total=len(jobs), desc="cleaning", unit="file", disable=args.quiet) as bar:
-        summary = clean_inputs(
-            jobs, out, model, binarize=args.binarize, overwrite=args.overwrite, progress=lambda job: bar.update(1)
-        )
+    try:
+        with tqdm(total=len(jobs), desc="cleaning", unit="file", disable=args.quiet) as bar:
+            summary = clean_inputs(
+                jobs,
+                out,
+                model,
+                binarize=args.binarize,
+                overwrite=args.overwrite,
+                ocr=ocr,
+                progress=lambda job: bar.update(1),
+            )
+    except PagewashError as e:
+        print(f"pagewash: {e}", file=sys.stderr)
+        return e.exit_code
     for path, message in summary.failed:
         print(f"pagewash: {path}: {message}", file=sys.stderr)
     print(summary.line(out))
     return 1 if summary.failed or missing else 0
 
 
-def add_clean(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "clean",
-        help="clean image files and folders into OUT",
-        description="Clean page images. Folders are searched recursively (PNG, JPEG, TIFF incl. multi-page, BMP, "
-        "WebP). Each input becomes OUT/<relative path>.png (multi-page x.tif: x.p001.png, ...). Outputs that "
-        "exist are skipped unless --overwrite. Unreadable files are reported and skipped; the exit code is 1 "
-        "if any failed.",
-    )
+def add_common_clean_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
     p.add_argument(
@@ -56,8 +68,111 @@ def add_clean(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default=None, help="auto, cpu, cuda; env PAGEWASH_DEVICE")
     p.add_argument("--binarize", action="store_true", help="write black-and-white pages (Otsu on the clean page)")
     p.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")
+    p.add_argument(
+        "--lang", default=None, help="Tesseract language(s), e.g. eng or eng+deu; env PAGEWASH_TESSERACT_LANG"
+    )
+    p.add_argument("--ocr-format", default="txt", help="comma-separated OCR outputs: txt, hocr, tsv (default txt)")
+    p.add_argument("--jobs", type=int, default=2, help="parallel Tesseract processes (default 2)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_clean)
+
+
+def add_clean(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "clean",
+        help="clean image files and folders into OUT (optionally OCR them)",
+        description="Clean page images. Folders are searched recursively (PNG, JPEG, TIFF incl. multi-page, BMP, "
+        "WebP). Each input becomes OUT/<relative path>.png (multi-page x.tif: x.p001.png, ...); with --ocr, "
+        "x.txt / x.hocr / x.tsv beside it. Outputs that exist are skipped unless --overwrite. Unreadable files "
+        "are reported and skipped; the exit code is 1 if any failed.",
+    )
+    add_common_clean_args(p)
+    p.add_argument("--ocr", action="store_true", help="also run Tesseract on each clean page")
+    p.set_defaults(func=lambda args: run_clean(args))
+
+
+def add_ocr(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "ocr",
+        help="OCR image files and folders, cleaned first unless --no-clean",
+        description="Like `clean --ocr`: writes OUT/<relative path>.png and the OCR outputs beside "
+        "it. --no-clean reads the pages as they are (the PNG is then the unchanged grey page).",
+    )
+    add_common_clean_args(p)
+    p.add_argument("--no-clean", action="store_true", help="OCR the pages without cleaning them")
+    p.set_defaults(func=lambda args: run_clean(args, ocr_always=True))
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from pagewash.benchmark import find_items, run
+    from pagewash.settings import get_settings
+    from worker import tesseract
+
+    tesseract.check(args.lang or get_settings().tesseract_lang)
+    data, out = Path(args.data), Path(args.output)
+    with tqdm(total=len(find_items(data)[0]), desc="benchmark", unit="file") as bar:
+        result = run(
+            data,
+            out,
+            args.methods.split(","),
+            args.lang or get_settings().tesseract_lang,
+            args.jobs,
+            progress=lambda: bar.update(1),
+        )
+    for note in result["skipped"]:
+        print(f"pagewash: {note}", file=sys.stderr)
+    print((out / "report.md").read_text())
+    return 0
+
+
+def add_benchmark(sub: argparse._SubParsersAction) -> None:
+    from pagewash.benchmark import DEFAULT_METHODS
+
+    p = sub.add_parser(
+        "benchmark",
+        help="how much better OCR gets on your pages, per method",
+        description="DATA holds NAME.<image> inputs with NAME.gt.txt ground truth and optional "
+        "NAME.clean.png references (*.clean.* files are never inputs). Writes summary.json, "
+        "per_file.csv, report.md and PNG plots (CER per method; per category when names are "
+        "NNN_category) into REPORT.",
+    )
+    p.add_argument("data", metavar="DATA")
+    p.add_argument("-o", "--output", required=True, metavar="REPORT")
+    p.add_argument(
+        "--methods",
+        default=DEFAULT_METHODS,
+        help=f"comma-separated (default {DEFAULT_METHODS}); "
+        "raw, otsu, sauvola, bgnorm, shipped model names or artifact paths",
+    )
+    p.add_argument("--lang", default=None, help="Tesseract language(s), default eng")
+    p.add_argument("--jobs", type=int, default=2, help="parallel processes, one file each (default 2)")
+    p.set_defaults(func=cmd_benchmark)
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from training.synth import write_set
+
+    size = tuple(int(v) for v in args.size.lower().split("x")) if args.size else None
+    written = write_set(Path(args.output), args.n, args.seed, size, split=args.split)
+    print(f"wrote {len(written)} pages with ground truth and clean references to {args.output}")
+    return 0
+
+
+def add_synth(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "synth",
+        help="write a synthetic benchmark set (inputs, ground truth, clean references)",
+        description="Write N degraded pages as OUT/NNN_category.png with NNN_category.gt.txt and "
+        "NNN_category.clean.png, deterministic from --seed; the layout `pagewash benchmark` reads. "
+        "Pages use the held-out fonts (--split val) unless --split train.",
+    )
+    p.add_argument("output", metavar="OUT")
+    p.add_argument("--n", type=int, default=20, help="pages (default 20)")
+    p.add_argument("--seed", type=int, default=500_000, help="first seed (default 500000, never used in training)")
+    p.add_argument("--size", default=None, help="WxH, e.g. 1400x1000 (default: varies per page)")
+    p.add_argument("--split", default="val", choices=["val", "train"], help="font split (default val: held-out)")
+    p.set_defaults(func=cmd_synth)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -160,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", required=True)
     add_clean(sub)
+    add_ocr(sub)
+    add_benchmark(sub)
+    add_synth(sub)
     add_demo(sub)
     add_evaluate(sub)
     add_train(sub)

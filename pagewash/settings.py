@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     precision: str = "auto"  # auto (bf16 where the CPU/GPU does it fast), fp32, bf16, fp16
     tile: int = 4096  # pages larger than tile x tile (plus margins) are cleaned in overlapping tiles
     tile_overlap: int = 256  # pixels of context cropped off each tile edge
+    keep_clean_below: float = 0.005  # mean |change| under which a page counts as already clean and is returned as is
     max_pixels: int = 120_000_000  # larger images are refused (decompression-bomb guard)
     tesseract_lang: str = "eng"
     tesseract_psm: int = 3

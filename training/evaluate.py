@@ -35,10 +35,10 @@ def method(name: str) -> Callable[[np.ndarray], np.ndarray]:
         return lambda page: page
     if name in classical.METHODS:
         return classical.METHODS[name]
-    if name in SHIPPED or name == "default":
+    if name in SHIPPED or name == "default" or Path(name).is_file():
         model = get_model(name)
         return lambda page: denoise(model, page)
-    raise ValueError(f"unknown method {name!r}")
+    raise ValueError(f"unknown method {name!r}: raw, otsu, sauvola, bgnorm, a shipped model name or an artifact path")
 
 
 def ocr_cer(args: tuple[np.ndarray, str]) -> tuple[float, float]:

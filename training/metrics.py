@@ -1,6 +1,10 @@
-"""Metrics that mirror the job: OCR character error rate, and pixel error against the clean page."""
+"""Metrics that mirror the job: OCR character and word error rates, order-free word recall,
+and pixel error against the clean page. CER and WER come from jiwer (Levenshtein over
+characters or words) after collapsing whitespace, since layout is not content."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import jiwer
 import numpy as np
@@ -16,6 +20,20 @@ def cer(reference: str, hypothesis: str) -> float:
     if not ref:
         return 0.0 if not hyp else 1.0
     return float(jiwer.cer(ref, hyp))
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    ref, hyp = normalize_text(reference), normalize_text(hypothesis)
+    if not ref:
+        return 0.0 if not hyp else 1.0
+    return float(jiwer.wer(ref, hyp))
+
+
+def word_recall(reference: str, hypothesis: str) -> float:
+    """Share of the reference's words found in the hypothesis, as multisets (reading order ignored)."""
+    ref, hyp = Counter(reference.split()), Counter(hypothesis.split())
+    total = sum(ref.values())
+    return 1.0 if not total else sum((ref & hyp).values()) / total
 
 
 def rmse(a: np.ndarray, b: np.ndarray) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -63,3 +64,40 @@ def make_sample(seed: int, split: str = "train", size: tuple[int, int] | None = 
 
 def to_u8(img: np.ndarray) -> np.ndarray:
     return np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)
+
+
+# Benchmark-set categories: the first group (in this order) that a page's degradations touch.
+CATEGORIES = [
+    ("showthrough", {"show_through"}),
+    ("photo", {"lighting", "motion_blur"}),
+    ("stained", {"stains", "creases"}),
+    ("scanner", {"scanner_streaks", "toner_speckle", "salt_pepper", "dark_borders", "halftone"}),
+    ("faded", {"faded_ink", "worn_ink", "ink_bleed", "low_contrast"}),
+    ("noisy", {"gaussian_noise", "speckle_noise", "defocus", "jpeg", "paper"}),
+]
+
+
+def category(degradations: list[str]) -> str:
+    for name, members in CATEGORIES:
+        if members & set(degradations):
+            return name
+    return "clean"
+
+
+def write_set(
+    out: str | Path, n: int, seed: int, size: tuple[int, int] | None = None, split: str = "val"
+) -> list[Path]:
+    """A benchmark folder: ``NNN_category.png`` inputs, ``.gt.txt`` ground truth, ``.clean.png`` references."""
+    from PIL import Image
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i in range(n):
+        s = make_sample(seed + i, split, size)
+        name = f"{i:03d}_{category(s.meta['degradations'])}"
+        Image.fromarray(s.noisy).save(out / f"{name}.png")
+        Image.fromarray(s.clean).save(out / f"{name}.clean.png")
+        (out / f"{name}.gt.txt").write_text(s.text + "\n")
+        written.append(out / f"{name}.png")
+    return written

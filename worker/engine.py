@@ -72,7 +72,12 @@ def _denoise_tiled(model: LoadedModel, page: np.ndarray, tile: int, overlap: int
 
 
 def denoise(model: LoadedModel, page: np.ndarray, tile: int | None = None, overlap: int | None = None) -> np.ndarray:
-    """Clean one grey page ((H, W) float32, 1 = white) -> float32 page of the same size."""
+    """Clean one grey page ((H, W) float32, 1 = white) -> float32 page of the same size.
+
+    A page the model would barely change is returned untouched: on an already clean page even
+    invisible edits to anti-aliasing can change how Tesseract segments it, and never making
+    a good page worse matters more than polishing it.
+    """
     page = np.ascontiguousarray(page, dtype=np.float32)
     if model.arch != "pagenet":
         return _denoise_patches(model, page)
@@ -81,8 +86,12 @@ def denoise(model: LoadedModel, page: np.ndarray, tile: int | None = None, overl
     overlap = settings.tile_overlap if overlap is None else overlap
     h, w = page.shape
     if h <= tile + 2 * overlap and w <= tile + 2 * overlap:
-        return _denoise_whole(model, page)
-    return _denoise_tiled(model, page, tile, overlap)
+        cleaned = _denoise_whole(model, page)
+    else:
+        cleaned = _denoise_tiled(model, page, tile, overlap)
+    if float(np.abs(cleaned - page).mean()) < settings.keep_clean_below:
+        return page
+    return cleaned
 
 
 def binarize(page: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Tesseract, the one external tool: an availability probe and one call that reads a page.
+"""Tesseract, the one external tool: availability and language probes, and one call that
+reads a page into text, hOCR and TSV in a single Tesseract run.
 
 Module-level functions with keyword-only options, so they pickle into process pools.
 ``OMP_THREAD_LIMIT=1`` keeps each Tesseract process on one core; parallelism comes from
@@ -8,8 +9,12 @@ running several pages at once.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytesseract
@@ -19,6 +24,16 @@ from pagewash.exceptions import TesseractMissing
 from pagewash.settings import get_settings
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+log = logging.getLogger(__name__)
+FORMATS = ("txt", "hocr", "tsv")
+
+
+@dataclass
+class OcrResult:
+    text: str
+    hocr: str | None = None
+    tsv: str | None = None
+    mean_confidence: float | None = None  # mean word confidence (0-100) from the TSV
 
 
 @functools.cache
@@ -36,13 +51,65 @@ def available() -> bool:
     return version() is not None
 
 
-def image_to_text(page: np.ndarray, *, lang: str | None = None, psm: int | None = None) -> str:
-    """OCR one grey page (uint8, or float in [0, 1]) to plain text."""
+@functools.cache
+def languages() -> frozenset[str]:
+    return frozenset(pytesseract.get_languages()) if available() else frozenset()
+
+
+def check(lang: str) -> None:
+    """Raise a clear error naming the Debian package when Tesseract or a language is missing."""
     if not available():
         raise TesseractMissing("tesseract is not installed: apt-get install tesseract-ocr")
+    missing = [code for code in lang.split("+") if code not in languages()]
+    if missing:
+        pkgs = " ".join(f"tesseract-ocr-{code.lower().replace('_', '-')}" for code in missing)
+        raise TesseractMissing(f"tesseract language pack(s) {', '.join(missing)} missing: apt-get install {pkgs}")
+
+
+def _u8(page: np.ndarray) -> np.ndarray:
+    return page if page.dtype == np.uint8 else np.clip(page * 255 + 0.5, 0, 255).astype(np.uint8)
+
+
+def mean_confidence(tsv: str) -> float | None:
+    """Mean confidence of the words (TSV rows of level 5 with a confidence >= 0)."""
+    confs = []
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) >= 12 and cols[0] == "5" and cols[11].strip():
+            conf = float(cols[10])
+            if conf >= 0:
+                confs.append(conf)
+    return float(np.mean(confs)) if confs else None
+
+
+def ocr(
+    page: np.ndarray, *, lang: str | None = None, psm: int | None = None, formats: tuple[str, ...] = ("txt",)
+) -> OcrResult:
+    """OCR one grey page (uint8, or float in [0, 1]); one Tesseract run gives every format asked for."""
     settings = get_settings()
-    u8 = page if page.dtype == np.uint8 else np.clip(page * 255 + 0.5, 0, 255).astype(np.uint8)
-    config = f"--psm {psm or settings.tesseract_psm}"
-    return pytesseract.image_to_string(
-        Image.fromarray(u8), lang=lang or settings.tesseract_lang, config=config, timeout=settings.tesseract_timeout
+    lang = lang or settings.tesseract_lang
+    check(lang)
+    wanted = ["txt", "tsv", *(["hocr"] if "hocr" in formats else [])]  # the TSV always: it gives the confidence
+    with tempfile.TemporaryDirectory(prefix="pagewash-ocr-") as tmp:
+        src, base = Path(tmp) / "page.png", Path(tmp) / "out"
+        Image.fromarray(_u8(page)).save(src, compress_level=1)
+        config = " ".join([f"--psm {psm or settings.tesseract_psm}", *[f for f in wanted if f != "txt"]])
+        try:
+            pytesseract.pytesseract.run_tesseract(
+                str(src), str(base), extension="txt", lang=lang, config=config, timeout=settings.tesseract_timeout
+            )
+        except RuntimeError as e:  # pytesseract's timeout
+            raise TesseractMissing(f"tesseract timed out after {settings.tesseract_timeout:.0f} s") from e
+        read = {f: (base.with_suffix(f".{f}").read_text(errors="replace") if f in wanted else None) for f in FORMATS}
+    tsv = read["tsv"]
+    return OcrResult(
+        read["txt"] or "",
+        read["hocr"] if "hocr" in formats else None,
+        tsv if "tsv" in formats else None,
+        mean_confidence(tsv) if tsv else None,
     )
+
+
+def image_to_text(page: np.ndarray, *, lang: str | None = None, psm: int | None = None) -> str:
+    """Plain text of one page."""
+    return ocr(page, lang=lang, psm=psm).text

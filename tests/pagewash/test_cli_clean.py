@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from tests.conftest import requires_tesseract
 from training.synth import make_sample
 
 BIN = Path(sys.executable).parent / "pagewash"
@@ -55,3 +56,26 @@ def test_clean_binarize_single_file(tmp_path):
 def test_help_explains():
     r = run("clean", "--help")
     assert r.returncode == 0 and "multi-page" in r.stdout
+
+
+@requires_tesseract
+def test_clean_with_ocr_writes_text_beside_each_page(tmp_path):
+    s = make_sample(9, "val", (500, 300))
+    Image.fromarray(s.noisy).save(tmp_path / "p.png")
+    out = tmp_path / "o"
+    r = run("clean", str(tmp_path / "p.png"), "-o", str(out), "--ocr", "--ocr-format", "txt,hocr,tsv", "-q")
+    assert r.returncode == 0, r.stderr
+    assert (out / "p.txt").read_text().strip()
+    assert "ocr_page" in (out / "p.hocr").read_text()
+    assert (out / "p.tsv").read_text().startswith("level\tpage_num")
+
+
+@requires_tesseract
+def test_ocr_without_cleaning_and_a_missing_language(tmp_path):
+    s = make_sample(10, "val", (500, 300))
+    Image.fromarray(s.noisy).save(tmp_path / "p.png")
+    r = run("ocr", str(tmp_path / "p.png"), "-o", str(tmp_path / "o"), "--no-clean", "-q")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "o" / "p.txt").exists()
+    r = run("ocr", str(tmp_path / "p.png"), "-o", str(tmp_path / "o2"), "--lang", "xyz", "-q")
+    assert r.returncode != 0 and "tesseract-ocr-xyz" in r.stderr

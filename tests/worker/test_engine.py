@@ -74,3 +74,10 @@ def test_any_image_mode_through_loader_and_engine(default_model, mode):
     page = load_page(buf.getvalue())
     out = denoise(default_model, page)
     assert out.shape == (45, 67) and out.min() >= 0 and out.max() <= 1
+
+
+def test_clean_page_comes_back_untouched(default_model):
+    from training.synth import make_sample
+
+    clean = make_sample(9, "val", (600, 500)).clean.astype(np.float32) / 255
+    assert np.array_equal(denoise(default_model, clean), clean)

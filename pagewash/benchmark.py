@@ -1,0 +1,191 @@
+"""``pagewash benchmark``: how much better does OCR get on *your* pages, against the alternatives?
+
+DATA holds ``NAME.<image>`` inputs with ``NAME.gt.txt`` ground truth and optionally
+``NAME.clean.png`` references (``*.clean.*`` files are never inputs). Every method cleans
+every page, Tesseract reads the result, and we score CER, WER, order-free word recall,
+time, and RMSE/PSNR where a reference exists. Files run in parallel processes, each doing
+all methods for its file (one torch thread each, so processes do not fight over cores).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pagewash.imageio import IMAGE_SUFFIXES, load_page, to_u8
+from training.metrics import cer, psnr, rmse, wer, word_recall
+
+DEFAULT_METHODS = "raw,otsu,sauvola,bgnorm,default,dense1,dense,conv"
+
+
+@dataclass
+class Item:
+    name: str
+    image: Path
+    truth: Path
+    clean: Path | None
+
+    @property
+    def category(self) -> str | None:
+        m = re.match(r"^\d+_([A-Za-z][\w-]*)$", self.name)
+        return m.group(1) if m else None
+
+
+def find_items(data: Path) -> tuple[list[Item], list[str]]:
+    """Inputs with ground truth, and a note for each input skipped for lack of it."""
+    items, skipped = [], []
+    for path in sorted(data.iterdir()):
+        if path.suffix.lower() not in IMAGE_SUFFIXES or ".clean." in path.name:
+            continue
+        name = path.name[: -len(path.suffix)]
+        truth = data / f"{name}.gt.txt"
+        if not truth.exists():
+            skipped.append(f"{path.name}: no {truth.name}, skipped")
+            continue
+        clean = next((p for p in sorted(data.glob(f"{name}.clean.*")) if p.suffix.lower() in IMAGE_SUFFIXES), None)
+        items.append(Item(name, path, truth, clean))
+    return items, skipped
+
+
+def _init_worker() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def score_item(item: Item, methods: list[str], lang: str) -> list[dict]:
+    """All methods on one file -> one row per method."""
+    from training.evaluate import method
+    from worker import tesseract
+
+    page = load_page(item.image)
+    truth = item.truth.read_text()
+    reference = load_page(item.clean) if item.clean else None
+    rows = []
+    for name in methods:
+        t = time.perf_counter()
+        cleaned = to_u8(method(name)(page))
+        pre = time.perf_counter() - t
+        t = time.perf_counter()
+        text = tesseract.image_to_text(cleaned, lang=lang)
+        row = {
+            "file": item.name,
+            "category": item.category or "",
+            "method": name,
+            "cer": cer(truth, text),
+            "wer": wer(truth, text),
+            "word_recall": word_recall(truth, text),
+            "preprocess_seconds": pre,
+            "tesseract_seconds": time.perf_counter() - t,
+        }
+        if reference is not None and reference.shape == page.shape:
+            row.update(rmse=rmse(cleaned, to_u8(reference)), psnr=psnr(cleaned, to_u8(reference)))
+        rows.append(row)
+    return rows
+
+
+def summarize(rows: list[dict], methods: list[str]) -> dict:
+    summary = {}
+    for name in methods:
+        mine = [r for r in rows if r["method"] == name]
+        if not mine:
+            continue
+        s = {
+            k: float(np.mean([r[k] for r in mine]))
+            for k in ("cer", "wer", "word_recall", "preprocess_seconds", "tesseract_seconds")
+        }
+        s["cer_median"] = float(np.median([r["cer"] for r in mine]))
+        if all("rmse" in r for r in mine):
+            s.update(rmse=float(np.mean([r["rmse"] for r in mine])), psnr=float(np.mean([r["psnr"] for r in mine])))
+        cats = sorted({r["category"] for r in mine if r["category"]})
+        if cats:
+            s["cer_by_category"] = {c: float(np.mean([r["cer"] for r in mine if r["category"] == c])) for c in cats}
+        s["pages"] = len(mine)
+        summary[name] = s
+    return summary
+
+
+def write_report(summary: dict, rows: list[dict], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    fields = [
+        "file",
+        "category",
+        "method",
+        "cer",
+        "wer",
+        "word_recall",
+        "rmse",
+        "psnr",
+        "preprocess_seconds",
+        "tesseract_seconds",
+    ]
+    with open(out / "per_file.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    lines = [
+        "| method | CER | CER median | WER | word recall | RMSE | preprocess s/page | Tesseract s/page |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, s in summary.items():
+        rm = f"{s['rmse']:.3f}" if "rmse" in s else "-"
+        lines.append(
+            f"| {name} | {s['cer']:.3f} | {s['cer_median']:.3f} | {s['wer']:.3f} | {s['word_recall']:.3f} | "
+            f"{rm} | {s['preprocess_seconds']:.3f} | {s['tesseract_seconds']:.2f} |"
+        )
+    pages = max(s["pages"] for s in summary.values())
+    (out / "report.md").write_text(f"{pages} pages.\n\n" + "\n".join(lines) + "\n")
+    plot(summary, out)
+
+
+def plot(summary: dict, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(summary)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.bar(names, [summary[n]["cer"] for n in names])
+    ax.set(title="Tesseract CER per method (lower is better)", ylabel="CER")
+    ax.tick_params(axis="x", rotation=35)
+    fig.tight_layout()
+    fig.savefig(out / "cer_per_method.png", dpi=90)
+    plt.close(fig)
+    cats = sorted({c for n in names for c in summary[n].get("cer_by_category", {})})
+    if cats:
+        fig, ax = plt.subplots(figsize=(max(8, len(cats) * 1.4), 4))
+        width = 0.8 / len(names)
+        for i, n in enumerate(names):
+            vals = [summary[n].get("cer_by_category", {}).get(c, np.nan) for c in cats]
+            ax.bar(np.arange(len(cats)) + i * width, vals, width, label=n)
+        ax.set_xticks(np.arange(len(cats)) + 0.4 - width / 2, cats)
+        ax.set(title="Tesseract CER per category", ylabel="CER")
+        ax.legend(fontsize=7, ncol=2)
+        fig.tight_layout()
+        fig.savefig(out / "cer_per_category.png", dpi=90)
+        plt.close(fig)
+
+
+def run(data: Path, out: Path, methods: list[str], lang: str, jobs: int, progress=None) -> dict:
+    items, skipped = find_items(data)
+    if not items:
+        raise ValueError(f"{data}: no inputs with NAME.gt.txt ground truth")
+    rows: list[dict] = []
+    with ProcessPoolExecutor(jobs, initializer=_init_worker) as pool:
+        futures = [pool.submit(score_item, item, methods, lang) for item in items]
+        for fut in futures:
+            rows.extend(fut.result())
+            if progress:
+                progress()
+    summary = summarize(rows, methods)
+    write_report(summary, rows, out)
+    return {"summary": summary, "skipped": skipped}
