@@ -85,13 +85,14 @@ def output_paths(out: Path, rel: Path, pages: int) -> list[Path]:
 @dataclass
 class OcrOptions:
     lang: str = "eng"
+    psm: int = 3  # Tesseract page segmentation mode
     formats: tuple[str, ...] = ("txt",)
     jobs: int = 2  # Tesseract processes (each on one core)
 
 
-def ocr_to_files(page: np.ndarray, png_path: Path, lang: str, formats: tuple[str, ...]) -> None:
+def ocr_to_files(page: np.ndarray, png_path: Path, lang: str, psm: int, formats: tuple[str, ...]) -> None:
     """Write ``x.txt`` / ``x.hocr`` / ``x.tsv`` beside ``x.png`` (runs in a pool process)."""
-    result = tesseract.ocr(page, lang=lang, formats=formats)
+    result = tesseract.ocr(page, lang=lang, psm=psm, formats=formats)
     for fmt in formats:
         text = {"txt": result.text, "hocr": result.hocr, "tsv": result.tsv}[fmt]
         tmp = png_path.with_suffix(f".{fmt}.part")
@@ -111,7 +112,7 @@ def clean_file(
         result = binarize_page(cleaned) if binarize else to_u8(cleaned)
         save_png(path, result)
         if ocr_pool is not None and ocr is not None:
-            futures.append(ocr_pool.submit(ocr_to_files, result, path, ocr.lang, ocr.formats))
+            futures.append(ocr_pool.submit(ocr_to_files, result, path, ocr.lang, ocr.psm, ocr.formats))
     return len(pages), futures
 
 

@@ -74,7 +74,8 @@ def score_item(item: Item, methods: list[str], lang: str) -> list[dict]:
         cleaned = to_u8(method(name)(page))
         pre = time.perf_counter() - t
         t = time.perf_counter()
-        text = tesseract.image_to_text(cleaned, lang=lang)
+        result = tesseract.ocr(cleaned, lang=lang)
+        text = result.text
         row = {
             "file": item.name,
             "category": item.category or "",
@@ -84,6 +85,7 @@ def score_item(item: Item, methods: list[str], lang: str) -> list[dict]:
             "word_recall": word_recall(truth, text),
             "preprocess_seconds": pre,
             "tesseract_seconds": time.perf_counter() - t,
+            "ocr_confidence": result.mean_confidence if result.mean_confidence is not None else float("nan"),
         }
         if reference is not None and reference.shape == page.shape:
             row.update(rmse=rmse(cleaned, to_u8(reference)), psnr=psnr(cleaned, to_u8(reference)))
@@ -102,6 +104,8 @@ def summarize(rows: list[dict], methods: list[str]) -> dict:
             for k in ("cer", "wer", "word_recall", "preprocess_seconds", "tesseract_seconds")
         }
         s["cer_median"] = float(np.median([r["cer"] for r in mine]))
+        confidences = [r["ocr_confidence"] for r in mine if not np.isnan(r["ocr_confidence"])]
+        s["ocr_confidence"] = float(np.mean(confidences)) if confidences else None
         if all("rmse" in r for r in mine):
             s.update(rmse=float(np.mean([r["rmse"] for r in mine])), psnr=float(np.mean([r["psnr"] for r in mine])))
         cats = sorted({r["category"] for r in mine if r["category"]})
@@ -126,6 +130,7 @@ def write_report(summary: dict, rows: list[dict], out: Path) -> None:
         "psnr",
         "preprocess_seconds",
         "tesseract_seconds",
+        "ocr_confidence",
     ]
     with open(out / "per_file.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields)

@@ -34,7 +34,13 @@ def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
         if bad:
             print(f"pagewash: unknown --ocr-format {', '.join(sorted(bad))} (txt, hocr, tsv)", file=sys.stderr)
             return 2
-        ocr = OcrOptions(lang=args.lang or get_settings().tesseract_lang, formats=formats, jobs=args.jobs)
+        settings = get_settings()
+        ocr = OcrOptions(
+            lang=args.lang or settings.tesseract_lang,
+            psm=args.psm or settings.tesseract_psm,
+            formats=formats,
+            jobs=args.jobs,
+        )
     model = None if getattr(args, "no_clean", False) else get_model(args.model, args.device)
     out = Path(args.output)
     try:
@@ -72,6 +78,9 @@ def add_common_clean_args(p: argparse.ArgumentParser) -> None:
         "--lang", default=None, help="Tesseract language(s), e.g. eng or eng+deu; env PAGEWASH_TESSERACT_LANG"
     )
     p.add_argument("--ocr-format", default="txt", help="comma-separated OCR outputs: txt, hocr, tsv (default txt)")
+    p.add_argument(
+        "--psm", type=int, default=None, help="Tesseract page segmentation mode (default 3); env PAGEWASH_TESSERACT_PSM"
+    )
     p.add_argument("--jobs", type=int, default=2, help="parallel Tesseract processes (default 2)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 

@@ -32,7 +32,7 @@ def test_synth_then_benchmark(tmp_path):
     summary = json.loads((report / "summary.json").read_text())
     assert set(summary) == {"raw", "otsu", "default"}
     for s in summary.values():
-        assert {"cer", "wer", "word_recall", "rmse", "psnr", "tesseract_seconds"} <= set(s)
+        assert {"cer", "wer", "word_recall", "rmse", "psnr", "tesseract_seconds", "ocr_confidence"} <= set(s)
     assert summary["default"]["cer"] < summary["raw"]["cer"]
     rows = list(csv.DictReader((report / "per_file.csv").open()))
     assert len(rows) == 18 and not any(".clean" in row["file"] for row in rows)
