@@ -22,8 +22,6 @@ import numpy as np
 from pagewash.imageio import IMAGE_SUFFIXES, load_page, to_u8
 from training.metrics import cer, psnr, rmse, wer, word_recall
 
-DEFAULT_METHODS = "raw,otsu,sauvola,bgnorm,default,dense1,dense,conv"
-
 
 @dataclass
 class Item:

@@ -136,7 +136,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
 
 def add_benchmark(sub: argparse._SubParsersAction) -> None:
-    from pagewash.benchmark import DEFAULT_METHODS
+    from training.evaluate import DEFAULT_METHODS
 
     p = sub.add_parser(
         "benchmark",
@@ -150,8 +150,8 @@ def add_benchmark(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="REPORT")
     p.add_argument(
         "--methods",
-        default=DEFAULT_METHODS,
-        help=f"comma-separated (default {DEFAULT_METHODS}); "
+        default=",".join(DEFAULT_METHODS),
+        help=f"comma-separated (default {','.join(DEFAULT_METHODS)}); "
         "raw, otsu, sauvola, bgnorm, shipped model names or artifact paths",
     )
     p.add_argument("--lang", default=None, help="Tesseract language(s), default eng")
@@ -216,6 +216,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def add_evaluate(sub: argparse._SubParsersAction) -> None:
+    from training.evaluate import DEFAULT_METHODS
+
     p = sub.add_parser(
         "evaluate",
         help="quality (Tesseract CER, RMSE) and speed on the held-out synthetic split",
@@ -227,7 +229,7 @@ def add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pages", type=int, default=60, help="held-out pages to score (default 60)")
     p.add_argument(
         "--methods",
-        default="raw,otsu,sauvola,bgnorm,dense1,dense,conv,default",
+        default=",".join(DEFAULT_METHODS),
         help="comma-separated: raw, otsu, sauvola, bgnorm, and model names",
     )
     p.add_argument("--jobs", type=int, default=2, help="parallel Tesseract processes")
