@@ -277,6 +277,63 @@ def add_train(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_train)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from pagewash.settings import get_settings
+
+    settings = get_settings()
+    uvicorn.run(
+        "service.main:app",
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=True,
+        access_log=args.access_log,
+    )
+    return 0
+
+
+def add_serve(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="run the HTTP gateway (FastAPI on uvicorn)",
+        description="Run the REST gateway: POST /v1/jobs and /v1/batches, GET job status and results, "
+        "/healthz, /readyz, /metrics, OpenAPI docs at /docs. Work is done by `pagewash worker` processes "
+        "sharing the same Redis (PAGEWASH_REDIS_URL).",
+    )
+    p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1; env PAGEWASH_HOST)")
+    p.add_argument("--port", type=int, default=None, help="port (default 8000; env PAGEWASH_PORT)")
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--access-log", action="store_true", help="log every request")
+    p.set_defaults(func=cmd_serve)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from pagewash.worker_cli import run_worker
+
+    return run_worker(args.queues, args.concurrency, args.device, args.log_level, args.pool)
+
+
+def add_worker(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "worker",
+        help="run a Celery worker that cleans (and OCRs) pages from Redis",
+        description="Run one Celery worker against PAGEWASH_REDIS_URL. With no flags it serves every queue "
+        "(clean, ocr) on the GPU when one is present, else on the CPU. A GPU worker is one solo process "
+        "(start one per GPU with --device cuda:N); a CPU worker forks --concurrency processes that share "
+        "the cores. Scale out by starting more workers, on any machine that reaches the same Redis.",
+    )
+    p.add_argument("--queues", default="clean,ocr", help="comma-separated queues: clean, ocr (default both)")
+    p.add_argument("--concurrency", type=int, default=None, help="processes (default: cores on CPU, 1 on GPU)")
+    p.add_argument("--device", default=None, help="auto, cpu, cuda, cuda:N (default auto; env PAGEWASH_DEVICE)")
+    p.add_argument("--pool", default=None, choices=["prefork", "solo", "threads"], help="override the pool")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.set_defaults(func=cmd_worker)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pagewash",
@@ -292,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo(sub)
     add_evaluate(sub)
     add_train(sub)
+    add_serve(sub)
+    add_worker(sub)
     return parser
 
 

@@ -36,3 +36,17 @@ class BadArtifact(PagewashError):
 class TesseractMissing(PagewashError):
     exit_code = 5
     http_status = 503
+
+
+class JobTimeout(PagewashError):
+    """A job ran past its per-job deadline on a worker."""
+
+    exit_code = 6
+    http_status = 504
+
+
+class BadRequest(PagewashError):
+    """A request the gateway refuses as it stands (bad option, unsafe callback URL, ...)."""
+
+    exit_code = 2
+    http_status = 422

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,47 @@ def to_gray(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
 
 
-def _open(source: str | Path | bytes) -> Image.Image:
+# Magic bytes -> format: the type of an upload comes from its content, never from its name
+# or the client's Content-Type.
+MAGIC = [
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"BM", "bmp"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+]
+
+
+def sniff(head: bytes) -> str | None:
+    """The image format of a file from its first bytes, or None when it is no image we read."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if len(head) >= 3 and head[0:1] == b"P" and head[1:2] in b"123456" and head[2:3].isspace():
+        return "pnm"
+    return next((fmt for magic, fmt in MAGIC if head.startswith(magic)), None)
+
+
+@dataclass
+class ImageInfo:
+    format: str
+    width: int
+    height: int
+    frames: int
+
+
+def probe(source: str | Path | bytes, max_pixels: int | None = None) -> ImageInfo:
+    """Format, size and page count from the header alone (no pixel decoding), after the same
+    checks as loading: what the gateway runs before it accepts an upload."""
+    img = _open(source, max_pixels)
+    try:
+        return ImageInfo((img.format or "?").lower(), img.width, img.height, getattr(img, "n_frames", 1))
+    finally:
+        img.close()
+
+
+def _open(source: str | Path | bytes, max_pixels: int | None = None) -> Image.Image:
     if isinstance(source, bytes | bytearray):
         if not source:
             raise BadImage("empty upload: the file has no bytes")
@@ -54,7 +95,7 @@ def _open(source: str | Path | bytes) -> Image.Image:
         if path.stat().st_size == 0:
             raise BadImage(f"{path}: empty file")
         fp = str(path)
-    cap = get_settings().max_pixels
+    cap = min(max_pixels or get_settings().max_pixels, get_settings().max_pixels)
     Image.MAX_IMAGE_PIXELS = cap
     try:
         with warnings.catch_warnings():
@@ -95,13 +136,59 @@ def load_pages(source: str | Path | bytes) -> list[np.ndarray]:
     return list(iter_pages(source))
 
 
-def load_page(source: str | Path | bytes) -> np.ndarray:
-    """The first page only (training pairs, single-page inputs)."""
-    return next(iter_pages(source))
+def verify(source: str | Path | bytes, max_pixels: int | None = None) -> ImageInfo:
+    """Probe, then prove the pixel data is all there without paying for a full decode where a
+    cheaper proof exists: PNG chunk CRCs up to IEND, JPEG decoded at 1/8 scale (its entropy
+    data is still read to the end); other formats are decoded. Truncated or corrupt files fail
+    here, at upload time, rather than later on a worker."""
+    info = probe(source, max_pixels)
+    img = _open(source, max_pixels)
+    try:
+        if info.format == "png":
+            img.verify()
+        else:
+            if info.format == "jpeg":
+                img.draft("L", (max(info.width // 8, 1), max(info.height // 8, 1)))
+            img.load()
+    except Exception as e:  # PIL raises a zoo of types for broken data
+        raise BadImage(f"corrupt or truncated {info.format.upper()} data: {e}") from e
+    finally:
+        img.close()
+    return info
+
+
+def load_page(source: str | Path | bytes, index: int = 0) -> np.ndarray:
+    """One page: the first by default (training pairs, single-page inputs); ``index`` picks a
+    frame of a multi-page file without decoding the others (a service job is one page)."""
+    img = _open(source)
+    try:
+        try:
+            img.seek(index)
+        except EOFError as e:
+            raise BadImage(f"the file has no page {index + 1}") from e
+        w, h = img.size
+        if w * h > get_settings().max_pixels:
+            raise ImageTooLarge(f"page is {w}x{h}, over the pixel cap")
+        try:
+            img.load()
+            return to_gray(img)
+        except (OSError, ValueError, SyntaxError) as e:
+            raise BadImage(f"corrupt or truncated image data: {e}") from e
+    finally:
+        img.close()
 
 
 def to_u8(page: np.ndarray) -> np.ndarray:
     return np.clip(page * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def encode_png(page: np.ndarray, compress_level: int = 1) -> bytes:
+    """A uint8 or float page as 8-bit grey PNG bytes (level 1: several times faster than the
+    default and only a little larger on clean pages)."""
+    u8 = page if page.dtype == np.uint8 else to_u8(page)
+    buf = io.BytesIO()
+    Image.fromarray(u8, mode="L").save(buf, format="PNG", compress_level=compress_level)
+    return buf.getvalue()
 
 
 def save_png(path: str | Path, page: np.ndarray, compress_level: int = 1) -> None:

@@ -11,9 +11,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAGEWASH_", protected_namespaces=())
 
+    # --- engine
     model: str = "default"  # shipped model name (default, pagenet, dense1, dense, conv) or artifact path
     device: str = "auto"  # auto, cpu, cuda, cuda:N
-    threads: int = 0  # torch intra-op threads; 0 = every core
+    threads: int = 0  # torch intra-op threads per process; 0 = every core (divided among prefork children)
     precision: str = "auto"  # auto (bf16 where the CPU/GPU does it fast), fp32, bf16, fp16
     tile: int = 4096  # pages larger than tile x tile (plus margins) are cleaned in overlapping tiles
     tile_overlap: int = 256  # pixels of context cropped off each tile edge
@@ -22,6 +23,26 @@ class Settings(BaseSettings):
     tesseract_lang: str = "eng"
     tesseract_psm: int = 3
     tesseract_timeout: float = 120.0  # seconds per page
+
+    # --- service
+    redis_url: str = "redis://127.0.0.1:6379/0"  # job records, blobs (by default) and the Celery broker
+    host: str = "127.0.0.1"  # `pagewash serve` address
+    port: int = 8000
+    api_keys: str = ""  # comma-separated; when set, every /v1 call needs X-Api-Key
+    blob_dir: str = ""  # shared directory for image blobs instead of Redis (every gateway and worker must see it)
+    job_ttl: int = 86_400  # seconds a job's record and results are kept after its last change
+    max_upload_bytes: int = 50_000_000  # one upload (a file, or a whole batch request)
+    max_upload_pixels: int = 60_000_000  # per page at the gateway (a 600-DPI A3 page is ~70 MP: raise it if needed)
+    max_batch_files: int = 500  # pages per batch (files, zip members or TIFF frames)
+    job_timeout: float = 300.0  # seconds a job may run on a worker before it is failed as timed out
+    max_attempts: int = 3  # deliveries of one job (worker crashes) before it is failed as poison
+    visibility_timeout: int = 900  # s before an unacknowledged job of a vanished worker is redelivered (> job_timeout)
+    callback_retries: int = 6  # webhook POST attempts after the first, with exponential backoff
+    allow_private_callbacks: bool = False  # let callback_url point at loopback/private/link-local addresses
+    worker_heartbeat: float = 5.0  # seconds between a worker's liveness beats (readyz needs one within 3 beats)
+
+    def api_key_list(self) -> list[str]:
+        return [k.strip() for k in self.api_keys.split(",") if k.strip()]
 
 
 @functools.cache

@@ -15,15 +15,7 @@ from torch import nn
 from pagewash.exceptions import ModelNotFound
 from pagewash.settings import get_settings
 from worker.artifact import load_artifact
-
-WEIGHTS_DIR = Path(__file__).parent / "weights"
-SHIPPED = {
-    "pagenet": "pagenet.pt",  # the production model
-    "dense1": "dense1.pt",  # article (a): single-layer dense
-    "dense": "dense.pt",  # article (b): multi-layer dense
-    "conv": "conv.pt",  # article (c): convolutional
-}
-ALIASES = {"default": "pagenet"}
+from worker.shipped import ALIASES, NAMES, SHIPPED, WEIGHTS_DIR
 
 
 @dataclass
@@ -46,7 +38,7 @@ def resolve(name: str) -> Path:
     path = Path(name).expanduser()
     if path.is_file():
         return path
-    raise ModelNotFound(f"no model {name!r}: use one of {', '.join([*ALIASES, *SHIPPED])} or a path to a .pt artifact")
+    raise ModelNotFound(f"no model {name!r}: use one of {', '.join(NAMES)} or a path to a .pt artifact")
 
 
 def pick_device(want: str) -> torch.device:

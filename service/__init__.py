@@ -1,0 +1,1 @@
+"""The FastAPI gateway: uploads in, job records and results out; the work is done by Celery workers."""

@@ -1,0 +1,114 @@
+"""``/v1/batches``: several files, a zip or a multi-page TIFF in one request; one job per page."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+
+from pagewash import jobs
+from service.deps import BlobsDep, RedisDep
+from service.routes.jobs import ERRORS
+from service.schemas import Batch, BatchCreated, BatchJob, Rejected
+from service.submit import Options, check_options, submit
+from service.uploads import Refused, display_name, expand, read_capped
+
+router = APIRouter(prefix="/v1/batches", tags=["batches"])
+
+
+@router.post("", status_code=202, response_model=BatchCreated, responses=ERRORS)
+def create_batch(
+    request: Request,
+    r: RedisDep,
+    blobs: BlobsDep,
+    files: Annotated[list[UploadFile], File(description="images, zip archives of images, or multi-page TIFFs")],
+    ocr: Annotated[bool, Form()] = False,
+    lang: Annotated[str, Form()] = "eng",
+    binarize: Annotated[bool, Form()] = False,
+    model: Annotated[str, Form()] = "default",
+    callback_url: Annotated[str | None, Form(description="POSTed each job's JSON when it finishes")] = None,
+) -> BatchCreated:
+    """Submit many pages; files that are not usable images are listed under ``rejected`` and the
+    rest go ahead (422 when none is usable)."""
+    opts = check_options(Options(ocr, lang, binarize, model, callback_url or None))
+    uploads, refused = [], []
+    for f in files:
+        name = display_name(f.filename)
+        try:
+            uploads.append((name, read_capped(f.file, name)))
+        except Refused as e:
+            refused.append(e)
+    try:
+        pages, more = expand(uploads)
+    except Refused as e:
+        raise HTTPException(e.status, e.error) from e
+    refused += more
+    rejected = [Rejected(filename=e.filename, error=e.error, status=e.status) for e in refused]
+    if not pages:
+        status = refused[0].status if len({e.status for e in refused}) == 1 else 422
+        raise HTTPException(status, "no usable image in the batch: " + "; ".join(e.error for e in refused))
+    batch_id = jobs.new_id()
+    frames = Counter(p.source for p in pages)
+    created: list[BatchJob] = []
+    stored: set[int] = set()
+    for page in pages:
+        job_id = jobs.new_id()
+        if frames[page.source] > 1:  # a multi-page file is stored once; each job reads its own frame
+            key = f"{batch_id}/s{page.source}"
+            if page.source not in stored:
+                blobs.put(key, page.data)
+                stored.add(page.source)
+        else:
+            key = f"{job_id}/input"
+            blobs.put(key, page.data)
+        submit(
+            r,
+            blobs,
+            input_key=key,
+            job_id=job_id,
+            filename=page.filename,
+            page=page.index,
+            width=page.info.width,
+            height=page.info.height,
+            opts=opts,
+            batch=batch_id,
+        )
+        url = str(request.url_for("get_job", job_id=job_id))
+        created.append(BatchJob(id=job_id, filename=page.filename, page=page.index + 1, status_url=url))
+    jobs.create_batch(r, batch_id, [j.id for j in created], [x.model_dump() for x in rejected])
+    return BatchCreated(
+        id=batch_id, status_url=str(request.url_for("get_batch", batch_id=batch_id)), jobs=created, rejected=rejected
+    )
+
+
+@router.get("/{batch_id}", response_model=Batch, responses=ERRORS)
+def get_batch(request: Request, r: RedisDep, batch_id: str) -> Batch:
+    """Every job of the batch with its status, and counts by status."""
+    batch = jobs.get_batch(r, batch_id)
+    if batch is None:
+        raise HTTPException(404, f"no batch {display_name(batch_id)[:64]!r} (unknown or expired)")
+    base = str(request.base_url).rstrip("/")
+    listed, counts = [], Counter()
+    for job_id in batch["jobs"]:
+        job = jobs.get(r, job_id)
+        if job is None:
+            counts["missing"] += 1
+            listed.append({"id": job_id, "status": "missing"})
+            continue
+        counts[job["status"]] += 1
+        d = jobs.describe(job, base)
+        listed.append({k: d[k] for k in ("id", "status", "filename", "page", "error", "timings", "links")})
+    summary = {
+        "total": len(batch["jobs"]),
+        **{s: counts[s] for s in ("queued", "running", "done", "failed", "missing")},
+    }
+    finished = summary["done"] + summary["failed"] + summary["missing"] == summary["total"]
+    return Batch(
+        id=batch["id"],
+        status="done" if finished else "running",
+        created=batch["created"],
+        summary=summary,
+        jobs=listed,
+        rejected=[Rejected(**x) for x in batch["rejected"]],
+    )

@@ -1,0 +1,124 @@
+"""``/v1/jobs``: submit one page, read its status and results, delete it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+from pagewash import jobs
+from service.deps import BlobsDep, RedisDep
+from service.schemas import Error, Job, JobCreated
+from service.submit import Options, check_options, submit
+from service.uploads import Refused, check_image, display_name, read_capped
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+RESULT_TYPES = {
+    "text": ("text/plain; charset=utf-8", "txt"),
+    "hocr": ("text/html; charset=utf-8", "hocr"),
+    "tsv": ("text/tab-separated-values; charset=utf-8", "tsv"),
+}
+ERRORS = {s: {"model": Error} for s in (401, 404, 409, 413, 415, 422)}
+
+
+def _job_or_404(r, job_id: str) -> dict[str, str]:
+    job = jobs.get(r, job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id[:64]!r} (unknown, deleted or expired)")
+    return job
+
+
+def _done_or_409(job: dict[str, str]) -> None:
+    if job["status"] == "failed":
+        raise HTTPException(409, f"job failed: {job.get('error') or 'no reason recorded'}")
+    if job["status"] != "done":
+        raise HTTPException(409, f"job is {job['status']}; results exist once it is done")
+
+
+@router.post("", status_code=202, response_model=JobCreated, responses=ERRORS)
+def create_job(
+    request: Request,
+    r: RedisDep,
+    blobs: BlobsDep,
+    file: Annotated[UploadFile, File(description="one page image (PNG, JPEG, TIFF, BMP, WebP, GIF, PNM)")],
+    ocr: Annotated[bool, Form(description="also read the clean page with Tesseract")] = False,
+    lang: Annotated[str, Form(description="Tesseract language(s), e.g. eng or eng+deu")] = "eng",
+    binarize: Annotated[bool, Form(description="return a black-and-white page")] = False,
+    model: Annotated[str, Form(description="default, pagenet, dense1, dense or conv")] = "default",
+    callback_url: Annotated[str | None, Form(description="POSTed the job's JSON when it finishes")] = None,
+) -> JobCreated:
+    """Submit one page; answers at once with the job id (the work happens on a worker)."""
+    opts = check_options(Options(ocr, lang, binarize, model, callback_url or None))
+    name = display_name(file.filename)
+    try:
+        data = read_capped(file.file, name)
+        info = check_image(data, name)
+    except Refused as e:
+        raise HTTPException(e.status, e.error) from e
+    if info.frames > 1:
+        raise HTTPException(422, f"{name}: {info.frames} pages in one file; send it to /v1/batches (one job per page)")
+    job_id = jobs.new_id()
+    blobs.put(f"{job_id}/input", data)
+    submit(
+        r,
+        blobs,
+        input_key=f"{job_id}/input",
+        job_id=job_id,
+        filename=name,
+        page=0,
+        width=info.width,
+        height=info.height,
+        opts=opts,
+    )
+    return JobCreated(id=job_id, status="queued", status_url=str(request.url_for("get_job", job_id=job_id)))
+
+
+@router.get("/{job_id}", response_model=Job, responses=ERRORS)
+def get_job(request: Request, r: RedisDep, job_id: str) -> dict:
+    """The job's status, timings per stage, error and result links."""
+    return jobs.describe(_job_or_404(r, job_id), str(request.base_url).rstrip("/"))
+
+
+@router.get("/{job_id}/image", responses={200: {"content": {"image/png": {}}}, **ERRORS})
+def get_image(r: RedisDep, blobs: BlobsDep, job_id: str) -> Response:
+    """The clean page as PNG (409 until the job is done)."""
+    job = _job_or_404(r, job_id)
+    _done_or_409(job)
+    png = blobs.get(f"{job_id}/image")
+    if png is None:
+        raise HTTPException(404, "the clean page has expired")
+    stem = (job.get("filename") or "page").rsplit(".", 1)[0]
+    return Response(
+        png, media_type="image/png", headers={"Content-Disposition": f'inline; filename="{stem}.clean.png"'}
+    )
+
+
+@router.get("/{job_id}/{kind}", responses={200: {"content": {"text/plain": {}}}, **ERRORS})
+def get_text(r: RedisDep, blobs: BlobsDep, job_id: str, kind: str) -> Response:
+    """OCR results: ``text``, ``hocr`` or ``tsv`` (404 when OCR was not asked for)."""
+    if kind not in RESULT_TYPES:
+        raise HTTPException(404, f"no result {kind[:20]!r}: image, text, hocr or tsv")
+    job = _job_or_404(r, job_id)
+    if not jobs.options(job).get("ocr"):
+        raise HTTPException(404, "OCR was not asked for on this job (submit with ocr=true)")
+    _done_or_409(job)
+    body = blobs.get(f"{job_id}/{kind}")
+    if body is None:
+        raise HTTPException(404, f"the {kind} result has expired")
+    media, ext = RESULT_TYPES[kind]
+    stem = (job.get("filename") or "page").rsplit(".", 1)[0]
+    return Response(body, media_type=media, headers={"Content-Disposition": f'inline; filename="{stem}.{ext}"'})
+
+
+@router.delete("/{job_id}", status_code=204, responses=ERRORS)
+async def delete_job(r: RedisDep, blobs: BlobsDep, job_id: str) -> Response:
+    """Forget a job and its results now (a worker that picks it up later finds nothing to do)."""
+    job = await run_in_threadpool(jobs.delete, r, job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id[:64]!r}")
+    keys = [f"{job_id}/{n}" for n in ("image", "text", "hocr", "tsv")]
+    if job.get("input", "").startswith(job_id):
+        keys.append(job["input"])
+    await run_in_threadpool(blobs.delete, *keys)
+    return Response(status_code=204)

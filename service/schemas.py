@@ -1,0 +1,81 @@
+"""Response bodies, as the OpenAPI schema at ``/docs`` shows them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Error(BaseModel):
+    detail: str = Field(description="what is wrong, in words")
+
+
+class JobCreated(BaseModel):
+    id: str
+    status: str
+    status_url: str
+
+
+class JobOptions(BaseModel):
+    ocr: bool = False
+    lang: str = "eng"
+    binarize: bool = False
+    model: str = "default"
+    callback_url: str | None = None
+
+
+class Job(BaseModel):
+    id: str
+    status: str = Field(description="queued, running, done or failed")
+    created: float | None = Field(description="Unix time")
+    started: float | None
+    finished: float | None
+    filename: str | None = Field(description="the uploaded file's name, for display only")
+    page: int = Field(description="page of the uploaded file, from 1")
+    batch: str | None
+    options: JobOptions
+    width: int | None
+    height: int | None
+    attempts: int = Field(description="deliveries to a worker (more than 1 after a worker crash)")
+    timings: dict[str, float] = Field(
+        description="seconds per stage: queue, fetch, decode, denoise, encode, ocr_queue, ocr, total"
+    )
+    error: str | None
+    ocr_confidence: float | None = Field(description="mean Tesseract word confidence, 0-100")
+    callback: str | None = Field(description="webhook delivery state")
+    links: dict[str, str]
+
+
+class Rejected(BaseModel):
+    filename: str
+    error: str
+    status: int = Field(description="the HTTP status this file alone would have got")
+
+
+class BatchJob(BaseModel):
+    id: str
+    filename: str | None
+    page: int
+    status_url: str
+
+
+class BatchCreated(BaseModel):
+    id: str
+    status_url: str
+    jobs: list[BatchJob]
+    rejected: list[Rejected]
+
+
+class Batch(BaseModel):
+    id: str
+    status: str = Field(description="running until every job is done or failed, then done")
+    created: float
+    summary: dict[str, int]
+    jobs: list[dict[str, Any]]
+    rejected: list[Rejected]
+
+
+class Ready(BaseModel):
+    redis: str
+    workers: list[dict[str, Any]]

@@ -1,0 +1,75 @@
+"""Turning an accepted page into a job: options checked, bytes stored, record written, task
+sent (carrying only the job id). One function for single jobs and batches alike."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+import redis
+
+from pagewash import jobs
+from pagewash.blobs import BlobStore
+from pagewash.exceptions import BadRequest
+from pagewash.settings import get_settings
+from worker import tesseract
+from worker.celery_app import CLEAN_QUEUE, app
+from worker.shipped import NAMES
+from worker.webhook import check_url
+
+LANG = re.compile(r"^[A-Za-z_]{2,20}(\+[A-Za-z_]{2,20}){0,4}$")
+
+
+@dataclass
+class Options:
+    ocr: bool = False
+    lang: str = "eng"
+    binarize: bool = False
+    model: str = "default"
+    callback_url: str | None = None
+
+
+def check_options(opts: Options) -> Options:
+    """Refuse what a worker could only fail on later; the model is a shipped name (the server's
+    own ``PAGEWASH_MODEL`` is what ``default`` means), never a client-chosen path."""
+    if opts.model not in NAMES:
+        raise BadRequest(f"unknown model {opts.model!r}: use one of {', '.join(NAMES)}")
+    if not LANG.match(opts.lang):
+        raise BadRequest(f"bad lang {opts.lang!r}: Tesseract codes such as eng or eng+deu")
+    if opts.ocr and tesseract.available():
+        tesseract.check(opts.lang)
+    if opts.callback_url:
+        check_url(opts.callback_url, get_settings().allow_private_callbacks)
+    return opts
+
+
+def submit(
+    r: redis.Redis,
+    blobs: BlobStore,
+    *,
+    input_key: str,
+    job_id: str,
+    filename: str,
+    page: int,
+    width: int,
+    height: int,
+    opts: Options,
+    batch: str = "",
+) -> str:
+    """Write the record and send the task; the input blob must already be stored."""
+    record = {
+        "filename": filename,
+        "page": page,
+        "input": input_key,
+        "batch": batch,
+        "width": width,
+        "height": height,
+        "options": asdict(opts),
+    }
+    jobs.create(r, job_id, record)
+    try:
+        app.send_task("pagewash.clean", args=[job_id], queue=CLEAN_QUEUE)
+    except Exception:
+        jobs.delete(r, job_id)
+        raise
+    return job_id

@@ -1,0 +1,68 @@
+"""Worker liveness in Redis: each worker's main process sets a key with a short TTL every
+few seconds and deletes it on a clean shutdown. ``/readyz`` and ``/metrics`` read these keys,
+so they need neither Celery's broadcast ping nor a worker's answer."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+
+from celery.signals import worker_ready, worker_shutdown
+
+from pagewash.redisconn import get_redis
+from pagewash.settings import get_settings
+
+PREFIX = "pagewash:worker:"
+log = logging.getLogger(__name__)
+_stop = threading.Event()
+_key: list[str] = []
+
+
+def _beat(key: str, info: str, every: float) -> None:
+    while not _stop.is_set():
+        try:
+            get_redis().set(key, info, ex=max(int(every * 3), 2))
+        except Exception as e:  # Redis away: keep beating, the worker reconnects when it is back
+            log.warning("heartbeat: %s", e)
+        _stop.wait(every)
+
+
+@worker_ready.connect
+def start(sender, **kwargs) -> None:
+    hostname = getattr(sender, "hostname", None) or f"pid{os.getpid()}"
+    queues = sorted(q.name for q in sender.app.amqp.queues.consume_from.values())
+    info = json.dumps(
+        {
+            "hostname": hostname,
+            "pid": os.getpid(),
+            "queues": queues,
+            "device": get_settings().device,
+            "since": time.time(),
+        }
+    )
+    _key[:] = [PREFIX + hostname]
+    _stop.clear()
+    threading.Thread(
+        target=_beat, args=(_key[0], info, get_settings().worker_heartbeat), daemon=True, name="pagewash-heartbeat"
+    ).start()
+
+
+@worker_shutdown.connect
+def stop(**kwargs) -> None:
+    _stop.set()
+    if _key:
+        try:
+            get_redis().delete(_key[0])
+        except Exception as e:
+            log.warning("heartbeat: could not remove %s: %s", _key[0], e)
+
+
+def alive() -> list[dict]:
+    """Every worker that beat within its TTL."""
+    r = get_redis()
+    keys = list(r.scan_iter(match=PREFIX + "*", count=100))
+    values = r.mget(keys) if keys else []
+    return [json.loads(v) for v in values if v]

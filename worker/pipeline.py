@@ -1,0 +1,178 @@
+"""What a worker does with a job id: each step a plain function, composed in ``run_clean``
+and ``run_ocr``; the Celery tasks in ``worker.tasks`` only call these.
+
+Idempotent by construction: a job that is gone (deleted, expired) or final (done, failed)
+is left alone; a job found ``running`` was cut off by a crash and is redone from its input,
+its result blobs overwritten under the same keys. Each delivery counts an attempt, and a
+job that has crashed its worker ``max_attempts`` times is failed instead of looping forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pagewash import jobs
+from pagewash.blobs import get_blobs
+from pagewash.exceptions import BadImage, PagewashError
+from pagewash.imageio import encode_png, load_page, to_u8
+from pagewash.redisconn import get_redis
+from pagewash.settings import get_settings
+from worker.deadline import deadline
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+HOST = socket.gethostname()
+
+
+def timed(stages: dict[str, float], stage: str, fn: Callable[..., T], *args: Any) -> T:
+    t0 = time.perf_counter()
+    try:
+        return fn(*args)
+    finally:
+        stages[stage] = time.perf_counter() - t0
+
+
+def claim(job_id: str, counter: str) -> dict[str, str] | None:
+    """The job's record if this delivery should work on it, else None (gone, final, or out of
+    attempts, in which case it is failed here)."""
+    r = get_redis()
+    job = jobs.get(r, job_id)
+    if job is None:
+        log.info("job %s: no record (deleted or expired), nothing to do", job_id)
+        return None
+    if job["status"] in jobs.FINAL:
+        log.info("job %s: already %s, redelivery ignored", job_id, job["status"])
+        return None
+    attempt = jobs.incr(r, job_id, counter)
+    limit = get_settings().max_attempts
+    if attempt > limit:
+        finish(job_id, "failed", error=f"gave up after {limit} attempts: the job crashed or lost its worker each time")
+        return None
+    return job
+
+
+def finish(job_id: str, status: str, error: str = "", **fields: Any) -> None:
+    """Final transition, stage histograms, and the webhook; a job that was already final
+    (a duplicate delivery racing this one) is left as it was."""
+    r = get_redis()
+    now = time.time()
+    job = jobs.get(r, job_id)
+    if job is None:
+        return
+    total = now - float(job["created"])
+    if jobs.transition(r, job_id, status, finished=now, t_total=total, error=error, **fields) != 1:
+        return
+    done = jobs.get(r, job_id) or job
+    jobs.observe(r, {**jobs.timings(done), "total": total})
+    log.info("job %s: %s in %.2f s%s", job_id, status, total, f" ({error})" if error else "")
+    if jobs.options(done).get("callback_url"):
+        from worker.tasks import callback
+
+        jobs.update(r, job_id, callback="pending")
+        callback.delay(job_id)
+
+
+def clean_page(job: dict[str, str], stages: dict[str, float]) -> bytes:
+    """Fetch, decode, denoise, encode: the input blob -> the clean page as PNG bytes."""
+    from worker.engine import binarize, denoise
+    from worker.model_store import get_model
+
+    opts = jobs.options(job)
+    data = timed(stages, "fetch", get_blobs().get, job["input"])
+    if data is None:
+        raise BadImage("the upload expired before a worker reached it")
+    page = timed(stages, "decode", load_page, data, int(job.get("page", 0)))
+    name = opts.get("model")
+    model = get_model(None if name in (None, "default") else name)  # once per process; not denoise time
+    cleaned = timed(stages, "denoise", denoise, model, page)
+    out = binarize(cleaned) if opts.get("binarize") else to_u8(cleaned)
+    return timed(stages, "encode", encode_png, out)
+
+
+def run_clean(job_id: str) -> None:
+    job = claim(job_id, "attempts")
+    if job is None:
+        return
+    r, settings = get_redis(), get_settings()
+    started = time.time()
+    jobs.transition(r, job_id, "running", started=started, t_queue=started - float(job["created"]), worker=HOST)
+    stages: dict[str, float] = {}
+    try:
+        with deadline(settings.job_timeout):
+            png = clean_page(job, stages)
+            get_blobs().put(f"{job_id}/image", png)
+    except PagewashError as e:
+        finish(job_id, "failed", error=str(e), **{"t_" + k: v for k, v in stages.items()})
+        return
+    except Exception as e:  # a bug must fail the job with a reason, not kill the worker or loop
+        log.exception("job %s: unexpected error", job_id)
+        finish(job_id, "failed", error=f"internal error: {type(e).__name__}: {e}")
+        return
+    timing = {"t_" + k: v for k, v in stages.items()}
+    if jobs.options(job).get("ocr"):
+        jobs.update(r, job_id, results="image", cleaned_at=time.time(), **timing)
+        from worker.tasks import ocr
+
+        ocr.delay(job_id)
+    else:
+        finish(job_id, "done", results="image", **timing)
+
+
+def read_text(job: dict[str, str], png: bytes) -> dict[str, Any]:
+    """Tesseract on the clean page: all three formats come from one run."""
+    from worker import tesseract
+
+    opts = jobs.options(job)
+    result = tesseract.ocr(load_page(png), lang=opts.get("lang"), formats=("txt", "hocr", "tsv"))
+    return {
+        "text": result.text,
+        "hocr": result.hocr or "",
+        "tsv": result.tsv or "",
+        "confidence": result.mean_confidence,
+    }
+
+
+def run_ocr(job_id: str) -> None:
+    job = claim(job_id, "ocr_attempts")
+    if job is None:
+        return
+    settings = get_settings()
+    t0 = time.time()
+    stages = {"ocr_queue": t0 - float(job.get("cleaned_at", t0))}
+    try:
+        with deadline(settings.job_timeout):
+            png = get_blobs().get(f"{job_id}/image")
+            if png is None:
+                raise BadImage("the clean page expired before OCR reached it")
+            out = timed(stages, "ocr", read_text, job, png)
+            blobs = get_blobs()
+            for name in ("text", "hocr", "tsv"):
+                blobs.put(f"{job_id}/{name}", out[name].encode())
+    except PagewashError as e:
+        finish(job_id, "failed", error=f"OCR: {e}", **{"t_" + k: v for k, v in stages.items()})
+        return
+    except Exception as e:
+        log.exception("job %s: unexpected OCR error", job_id)
+        finish(job_id, "failed", error=f"internal OCR error: {type(e).__name__}: {e}")
+        return
+    extra = {"ocr_confidence": out["confidence"]} if out["confidence"] is not None else {}
+    finish(job_id, "done", results="image,text,hocr,tsv", **{"t_" + k: v for k, v in stages.items()}, **extra)
+
+
+def deliver_callback(job_id: str) -> str:
+    """POST the finished job's JSON to its callback_url once (the task retries)."""
+    from worker import webhook
+
+    job = jobs.get(get_redis(), job_id)
+    if job is None:
+        return "gone"
+    url = jobs.options(job).get("callback_url")
+    if not url:
+        return "none"
+    code = webhook.post(url, jobs.describe(job), get_settings().allow_private_callbacks)
+    jobs.update(get_redis(), job_id, callback=f"delivered ({code})")
+    return "delivered"

@@ -1,0 +1,55 @@
+"""Webhooks: the POST to a job's ``callback_url`` when it finishes, and the check that keeps
+that URL from reaching into our own network (server-side request forgery)."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from pagewash.exceptions import BadRequest
+
+
+class Retryable(Exception):
+    """The receiver could not take it now (connection error, timeout, 5xx, 429): try later."""
+
+
+def check_url(url: str, allow_private: bool) -> str:
+    """Refuse non-HTTP URLs, and hosts that resolve to loopback, private, link-local or other
+    non-public addresses unless the operator allowed them. Checked at submit and at delivery
+    (a name may resolve differently by then)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadRequest("callback_url must be an http:// or https:// URL with a host")
+    if allow_private:
+        return url
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as e:
+        raise BadRequest(f"callback_url host {parts.hostname!r} does not resolve") from e
+    for info in infos:
+        addr = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not addr.is_global:
+            raise BadRequest(
+                f"callback_url resolves to a non-public address ({addr}); "
+                "set PAGEWASH_ALLOW_PRIVATE_CALLBACKS=true to allow it"
+            )
+    return url
+
+
+def post(url: str, payload: dict[str, Any], allow_private: bool, timeout: float = 10.0) -> int:
+    """POST the job JSON once; raise ``Retryable`` for what a retry may fix, ``BadRequest`` for
+    what it cannot (the URL became unsafe, or the receiver answered 4xx)."""
+    check_url(url, allow_private)
+    try:
+        response = httpx.post(url, json=payload, timeout=timeout, follow_redirects=False)
+    except httpx.HTTPError as e:
+        raise Retryable(f"{type(e).__name__}: {e}") from e
+    if response.status_code == 429 or response.status_code >= 500:
+        raise Retryable(f"receiver answered {response.status_code}")
+    if response.status_code >= 400:
+        raise BadRequest(f"receiver answered {response.status_code}")
+    return response.status_code
