@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import logging
+import os
 import re
 import sys
 from pathlib import Path
@@ -41,8 +42,31 @@ def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
             formats=formats,
             jobs=args.jobs,
         )
-    model = None if getattr(args, "no_clean", False) else get_model(args.model, args.device)
     out = Path(args.output)
+    if args.server:
+        if getattr(args, "no_clean", False):
+            print("pagewash: --no-clean works locally only (the service always cleans)", file=sys.stderr)
+            return 2
+        from pagewash.client import clean_via_server
+
+        with tqdm(total=len(jobs), desc=f"cleaning via {args.server}", unit="file", disable=args.quiet) as bar:
+            summary = clean_via_server(
+                jobs,
+                out,
+                args.server,
+                api_key=args.api_key,
+                concurrency=args.concurrency,
+                binarize=args.binarize,
+                overwrite=args.overwrite,
+                model=args.model,
+                ocr=ocr,
+                progress=lambda job: bar.update(1),
+            )
+        for path, message in summary.failed:
+            print(f"pagewash: {path}: {message}", file=sys.stderr)
+        print(summary.line(out))
+        return 1 if summary.failed or missing else 0
+    model = None if getattr(args, "no_clean", False) else get_model(args.model, args.device)
     try:
         with tqdm(total=len(jobs), desc="cleaning", unit="file", disable=args.quiet) as bar:
             summary = clean_inputs(
@@ -83,6 +107,16 @@ def add_common_clean_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--jobs", type=int, default=2, help="parallel Tesseract processes (default 2)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--server",
+        default=os.environ.get("PAGEWASH_SERVER"),
+        metavar="URL",
+        help="send the pages to a pagewash service instead of cleaning here (env PAGEWASH_SERVER)",
+    )
+    p.add_argument(
+        "--api-key", default=os.environ.get("PAGEWASH_API_KEY"), help="X-Api-Key for --server (env PAGEWASH_API_KEY)"
+    )
+    p.add_argument("--concurrency", type=int, default=4, help="files in flight with --server (default 4)")
 
 
 def add_clean(sub: argparse._SubParsersAction) -> None:

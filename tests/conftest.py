@@ -33,3 +33,30 @@ def tiny_model(tiny_artifact) -> LoadedModel:
 @pytest.fixture(scope="session")
 def default_model() -> LoadedModel:
     return get_model("default", "cpu")
+
+
+API_KEY = "test-key-7f3a"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """One gateway and one worker (2 prefork children, both queues) for the whole session, with
+    API keys on and private webhook targets allowed (the test receiver is on loopback)."""
+    from tests.stack import make_stack
+
+    s = make_stack(tmp_path_factory.mktemp("stack"), 9, api_keys=f"other-key,{API_KEY}", allow_private_callbacks="true")
+    s.start_gateway()
+    s.start_worker("worker", "--concurrency", "2")
+    try:
+        s.wait_ready()
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def api(stack):
+    import httpx
+
+    with httpx.Client(base_url=stack.url, headers={"X-Api-Key": API_KEY}, timeout=60) as client:
+        yield client

@@ -1,0 +1,61 @@
+"""``pagewash clean --server``: the folder mode through the real service."""
+
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+from PIL import Image
+
+from pagewash.batch import find_inputs
+from pagewash.client import STATE, Client, submit
+from tests.conftest import API_KEY, requires_tesseract
+from tests.pagewash.test_cli_clean import BIN, make_folder
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=300)
+
+
+@requires_tesseract
+def test_folder_through_the_service_matches_the_local_layout(tmp_path, stack):
+    src, out, local = tmp_path / "in", tmp_path / "out", tmp_path / "local"
+    make_folder(src)
+    r = run("clean", str(src), "-o", str(out), "--server", stack.url, "--api-key", API_KEY, "--ocr", "-q")
+    assert r.returncode == 1, r.stderr  # corrupt.png fails, and is named
+    assert "corrupt.png" in r.stderr and "truncated" in r.stderr.lower()
+    produced = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != STATE)
+    assert produced == [
+        "a.png",
+        "a.txt",
+        "multi.p001.png",
+        "multi.p001.txt",
+        "multi.p002.png",
+        "multi.p002.txt",
+        "sub/b.png",
+        "sub/b.txt",
+    ]
+    assert run("clean", str(src), "-o", str(local), "-q").returncode == 1
+    served, here = np.asarray(Image.open(out / "a.png")), np.asarray(Image.open(local / "a.png"))
+    assert np.abs(served.astype(int) - here.astype(int)).max() <= 1
+    (out / "a.png").unlink()
+    again = run("clean", str(src), "-o", str(out), "--server", stack.url, "--api-key", API_KEY, "--ocr", "-q")
+    assert "cleaned 1 page(s) from 1 file(s)" in again.stdout and "skipped 2 already done" in again.stdout
+    assert (out / "a.png").exists()
+
+
+def test_wrong_api_key_is_reported_per_file(tmp_path, stack):
+    src = tmp_path / "in"
+    make_folder(src)
+    r = run("clean", str(src / "a.png"), "-o", str(tmp_path / "out"), "--server", stack.url, "--api-key", "nope")
+    assert r.returncode == 1 and "X-Api-Key" in r.stderr
+
+
+def test_an_interrupted_run_collects_its_batch_instead_of_resubmitting(tmp_path, stack):
+    src, out = tmp_path / "in", tmp_path / "out"
+    make_folder(src)
+    job = next(j for j in find_inputs([src]) if j.src.name == "multi.tif")
+    first = submit(Client(stack.url, API_KEY, out), job, {})
+    assert len(first) == 2 and (out / STATE).exists()
+    # A new process (the rerun after Ctrl-C) reads the state file and finds the batch on the server.
+    assert submit(Client(stack.url, API_KEY, out), job, {}) == first

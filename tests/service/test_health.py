@@ -1,0 +1,55 @@
+"""Probes, metrics and the OpenAPI page; ``/readyz`` follows the workers' lives."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import httpx
+import pytest
+
+from tests.service.test_jobs import crops
+from tests.stack import make_stack, wait_job
+
+
+def test_healthz_readyz_docs(stack):
+    assert httpx.get(stack.url + "/healthz").json() == {"status": "ok"}
+    ready = httpx.get(stack.url + "/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["redis"] == "ok" and ready.json()["workers"][0]["queues"] == ["clean", "ocr"]
+    assert httpx.get(stack.url + "/docs").status_code == 200
+    paths = httpx.get(stack.url + "/openapi.json").json()["paths"]
+    assert {"/v1/jobs", "/v1/jobs/{job_id}", "/v1/jobs/{job_id}/image", "/v1/batches"} <= set(paths)
+
+
+def test_metrics_count_jobs_and_stages(stack, api):
+    wait_job(api, api.post("/v1/jobs", files={"file": ("p.png", crops(1)[0])}).json()["id"])
+    text = httpx.get(stack.url + "/metrics").text
+    values = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
+    assert values["pagewash_jobs_submitted_total"] >= 1
+    assert values['pagewash_jobs_finished_total{status="done"}'] >= 1
+    assert values['pagewash_queue_depth{queue="clean"}'] >= 0
+    assert values["pagewash_workers_alive"] == 1
+    assert values['pagewash_stage_seconds_count{stage="denoise"}'] >= 1
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["stopped", "killed"])
+def test_readyz_fails_when_the_only_worker_stops(tmp_path, sig):
+    s = make_stack(tmp_path, 10)
+    s.start_gateway()
+    s.start_worker("worker", "--concurrency", "1")
+    try:
+        s.wait_ready()
+        s.stop("worker", sig)  # SIGTERM: the key is removed; SIGKILL: it expires after 3 missed beats
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and httpx.get(s.url + "/readyz").status_code == 200:
+            time.sleep(0.2)
+        ready = httpx.get(s.url + "/readyz")
+        assert ready.status_code == 503 and ready.json()["workers"] == []
+        assert httpx.get(s.url + "/healthz").status_code == 200  # the gateway itself is alive
+    finally:
+        s.close()

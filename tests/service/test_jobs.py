@@ -1,0 +1,180 @@
+"""``/v1/jobs`` against the real stack: a uvicorn gateway, a Celery worker, Redis, Tesseract."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+import redis
+from PIL import Image
+
+from pagewash import jobs
+from pagewash.imageio import load_page, to_u8
+from tests.conftest import API_KEY, requires_tesseract
+from tests.stack import wait_job
+from training.metrics import cer
+from worker.engine import denoise
+
+EXAMPLES = Path(__file__).parents[2] / "pagewash" / "examples"
+
+
+def crops(n: int) -> list[bytes]:
+    """n different small pages cut from the built-in examples."""
+    pages = [Image.open(p).convert("L") for p in sorted(EXAMPLES.glob("0?_*[!n].png")) if ".clean" not in p.name]
+    out = []
+    for i in range(n):
+        page = pages[i % len(pages)]
+        x, y = 40 * (i // len(pages)), 30 * (i // len(pages))
+        buf = io.BytesIO()
+        page.crop((x, y, x + 360, y + 260)).save(buf, format="PNG")
+        out.append(buf.getvalue())
+    return out
+
+
+def test_twenty_concurrent_jobs_match_the_local_engine(api, default_model):
+    pages = crops(20)
+
+    def submit(data: bytes) -> str:
+        response = api.post("/v1/jobs", files={"file": ("page.png", data, "image/png")})
+        assert response.status_code == 202, response.text
+        body = response.json()
+        assert body["status"] == "queued" and body["status_url"].endswith(body["id"])
+        return body["id"]
+
+    with ThreadPoolExecutor(20) as pool:
+        ids = list(pool.map(submit, pages))
+    assert len(set(ids)) == 20
+    for job_id, data in zip(ids, pages):
+        record = wait_job(api, job_id)
+        assert record["status"] == "done", record
+        assert {"queue", "decode", "denoise", "encode", "total"} <= set(record["timings"])
+        png = api.get(f"/v1/jobs/{job_id}/image")
+        assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+        served = np.asarray(Image.open(io.BytesIO(png.content)))
+        local = to_u8(denoise(default_model, load_page(data)))
+        assert served.shape == local.shape
+        assert np.abs(served.astype(int) - local.astype(int)).max() <= 1  # bf16 kernels may differ by thread count
+        assert (served == local).mean() > 0.999
+
+
+@requires_tesseract
+def test_ocr_job_returns_text_hocr_and_tsv(api):
+    src = EXAMPLES / "02_photocopy_streaks.png"
+    truth = (EXAMPLES / "02_photocopy_streaks.gt.txt").read_text()
+    response = api.post("/v1/jobs", files={"file": (src.name, src.read_bytes())}, data={"ocr": "true"})
+    record = wait_job(api, response.json()["id"])
+    assert record["status"] == "done", record
+    assert {"text", "hocr", "tsv"} <= set(record["links"]) and record["timings"]["ocr"] > 0
+    text = api.get(f"/v1/jobs/{record['id']}/text")
+    assert text.status_code == 200 and text.headers["content-type"].startswith("text/plain")
+    assert cer(text.text, truth) < 0.1
+    assert "ocr_page" in api.get(f"/v1/jobs/{record['id']}/hocr").text
+    assert api.get(f"/v1/jobs/{record['id']}/tsv").text.startswith("level\tpage_num")
+    assert 0 < record["ocr_confidence"] <= 100
+
+
+def test_unknown_job_is_404_and_results_wait_for_done(api, stack):
+    assert api.get("/v1/jobs/" + "0" * 32).status_code == 404
+    assert api.get("/v1/jobs/not-an-id").status_code == 404
+    assert "detail" in api.get("/v1/jobs/" + "0" * 32).json()
+    # A queued job no worker has reached: a real record, written as the gateway writes it.
+    r = redis.Redis.from_url(stack.redis_url)
+    job_id = jobs.new_id()
+    jobs.create(r, job_id, {"filename": "x.png", "page": 0, "input": f"{job_id}/input", "options": {"ocr": True}})
+    response = api.get(f"/v1/jobs/{job_id}/image")
+    assert response.status_code == 409 and "queued" in response.json()["detail"]
+    assert api.get(f"/v1/jobs/{job_id}/text").status_code == 409
+    assert api.delete(f"/v1/jobs/{job_id}").status_code == 204
+    assert api.get(f"/v1/jobs/{job_id}").status_code == 404
+
+
+def test_text_is_404_without_ocr_and_delete_forgets_the_job(api):
+    response = api.post("/v1/jobs", files={"file": ("p.png", crops(1)[0])})
+    record = wait_job(api, response.json()["id"])
+    assert api.get(f"/v1/jobs/{record['id']}/text").status_code == 404
+    assert "ocr" in api.get(f"/v1/jobs/{record['id']}/text").json()["detail"].lower()
+    assert api.get(f"/v1/jobs/{record['id']}/nonsense").status_code == 404
+    assert api.delete(f"/v1/jobs/{record['id']}").status_code == 204
+    assert api.get(f"/v1/jobs/{record['id']}/image").status_code == 404
+    assert api.delete(f"/v1/jobs/{record['id']}").status_code == 404
+
+
+def test_api_key_is_required_when_configured(stack):
+    data = crops(1)[0]
+    for headers in ({}, {"X-Api-Key": "wrong"}, {"X-Api-Key": API_KEY[:-1]}):
+        response = httpx.post(stack.url + "/v1/jobs", files={"file": ("p.png", data)}, headers=headers)
+        assert response.status_code == 401 and "X-Api-Key" in response.json()["detail"]
+        assert httpx.get(stack.url + "/v1/jobs/" + "0" * 32, headers=headers).status_code == 401
+    assert httpx.get(stack.url + "/healthz").status_code == 200  # probes stay open
+    ok = httpx.post(stack.url + "/v1/jobs", files={"file": ("p.png", data)}, headers={"X-Api-Key": "other-key"})
+    assert ok.status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("form", "needle"),
+    [
+        ({"model": "../../etc/passwd"}, "unknown model"),
+        ({"lang": "eng; rm -rf /"}, "bad lang"),
+        ({"callback_url": "file:///etc/passwd"}, "http"),
+    ],
+)
+def test_bad_options_are_422(api, form, needle):
+    response = api.post("/v1/jobs", files={"file": ("p.png", crops(1)[0])}, data=form)
+    assert response.status_code == 422 and needle in response.json()["detail"]
+
+
+def test_non_image_upload_is_refused_with_a_reason(api):
+    response = api.post("/v1/jobs", files={"file": ("page.png", b"%PDF-1.7 not really")})
+    assert response.status_code == 415 and "PDF" in response.json()["detail"]
+    response = api.post("/v1/jobs", files={"file": ("page.png", b"")})
+    assert response.status_code == 422 and "empty" in response.json()["detail"]
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """A webhook receiver that fails the first POST with 503, then takes them."""
+
+    received: list[dict] = []
+    calls = 0
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).calls += 1
+        if type(self).calls == 1:
+            self.send_response(503)
+        else:
+            type(self).received.append(body)
+            self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_webhook_is_retried_until_delivered(api):
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/hook"
+        response = api.post("/v1/jobs", files={"file": ("p.png", crops(1)[0])}, data={"callback_url": url})
+        job_id = response.json()["id"]
+        wait_job(api, job_id)
+        for _ in range(150):
+            if Receiver.received:
+                break
+            threading.Event().wait(0.1)
+        assert Receiver.calls >= 2, "the 503 was not retried"
+        assert Receiver.received[0]["id"] == job_id and Receiver.received[0]["status"] == "done"
+        for _ in range(50):
+            if api.get(f"/v1/jobs/{job_id}").json()["callback"].startswith("delivered"):
+                break
+            threading.Event().wait(0.1)
+        assert api.get(f"/v1/jobs/{job_id}").json()["callback"].startswith("delivered")
+    finally:
+        server.shutdown()

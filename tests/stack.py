@@ -1,0 +1,111 @@
+"""A real pagewash deployment for tests: a uvicorn gateway process and a Celery worker
+process (``pagewash serve`` / ``pagewash worker``, exactly as users start them) on a Redis
+database of their own, flushed first. Nothing is mocked."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import redis
+
+BIN = Path(sys.executable).parent / "pagewash"
+REDIS = os.environ.get("PAGEWASH_TEST_REDIS", "redis://127.0.0.1:6379")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def redis_db(db: int) -> str:
+    url = f"{REDIS}/{db}"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.ConnectionError as e:
+        raise RuntimeError(f"tests need Redis at {REDIS} (`.ci/run` starts it): {e}") from e
+    return url
+
+
+@dataclass
+class Stack:
+    redis_url: str
+    env: dict[str, str]
+    logs: Path
+    port: int = field(default_factory=free_port)
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _spawn(self, name: str, *args: str) -> subprocess.Popen:
+        log = (self.logs / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            [str(BIN), *args], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.procs[name] = proc
+        return proc
+
+    def start_gateway(self) -> None:
+        self._spawn("gateway", "serve", "--port", str(self.port), "--log-level", "warning")
+
+    def start_worker(self, name: str = "worker", *args: str) -> subprocess.Popen:
+        return self._spawn(name, "worker", "--log-level", "info", *args)
+
+    def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        proc = self.procs.pop(name)
+        if proc.poll() is None:
+            os.killpg(proc.pid, sig)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for name, proc in self.procs.items():
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited ({proc.returncode}):\n{self.log(name)}")
+            try:
+                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"stack not ready in {timeout} s:\n" + "\n".join(self.log(n) for n in self.procs))
+
+    def log(self, name: str) -> str:
+        path = self.logs / f"{name}.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+    def close(self) -> None:
+        for name in list(self.procs):
+            self.stop(name)
+
+
+def make_stack(tmp: Path, db: int, **settings: str) -> Stack:
+    url = redis_db(db)
+    env = {**os.environ, "PAGEWASH_REDIS_URL": url, "PAGEWASH_WORKER_HEARTBEAT": "1"}
+    env.update({f"PAGEWASH_{k.upper()}": v for k, v in settings.items()})
+    return Stack(url, env, tmp)
+
+
+def wait_job(client: httpx.Client, job_id: str, timeout: float = 120) -> dict:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        record = client.get(f"/v1/jobs/{job_id}").json()
+        if record["status"] in ("done", "failed"):
+            return record
+        time.sleep(0.1)
+    raise TimeoutError(f"job {job_id} not finished after {timeout} s: {record}")

@@ -1,0 +1,95 @@
+"""The worker's job steps in-process against the real Redis: idempotent redelivery, redo after a
+crash, the attempt limit, deleted jobs, bad input. (The Celery round trip is in tests/service.)"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import redis
+from PIL import Image
+
+from pagewash import jobs
+from pagewash.blobs import get_blobs
+from pagewash.redisconn import get_redis
+from pagewash.settings import get_settings
+from tests.stack import redis_db
+from worker import pipeline
+
+
+@pytest.fixture
+def store(monkeypatch):
+    monkeypatch.setenv("PAGEWASH_REDIS_URL", redis_db(11))
+    get_settings.cache_clear()
+    yield get_redis()
+    get_settings.cache_clear()
+
+
+def new_job(r: redis.Redis, data: bytes, **options) -> str:
+    job_id = jobs.new_id()
+    get_blobs().put(f"{job_id}/input", data)
+    jobs.create(r, job_id, {"input": f"{job_id}/input", "page": 0, "options": {"model": "default", **options}})
+    return job_id
+
+
+def page_png() -> bytes:
+    rng = np.random.default_rng(0)
+    a = np.full((96, 128), 230, np.uint8)
+    a[40:50, 10:110] = 30
+    a = np.clip(a + rng.normal(0, 25, a.shape), 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(a).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_redelivery_of_a_finished_job_does_nothing(store):
+    job_id = new_job(store, page_png())
+    pipeline.run_clean(job_id)
+    first = jobs.get(store, job_id)
+    assert first["status"] == "done" and first["attempts"] == "1"
+    pipeline.run_clean(job_id)
+    assert jobs.get(store, job_id) == first
+    assert jobs.stats(store)["done"] == 1
+
+
+def test_a_job_cut_off_while_running_is_redone(store):
+    job_id = new_job(store, page_png())
+    jobs.incr(store, job_id, "attempts")
+    jobs.transition(store, job_id, "running", started=0)  # as a SIGKILLed worker leaves it
+    pipeline.run_clean(job_id)
+    job = jobs.get(store, job_id)
+    assert job["status"] == "done" and job["attempts"] == "2"
+    assert Image.open(io.BytesIO(get_blobs().get(f"{job_id}/image"))).size == (128, 96)
+
+
+def test_a_job_out_of_attempts_is_failed_not_retried(store):
+    job_id = new_job(store, page_png())
+    for _ in range(get_settings().max_attempts):
+        jobs.incr(store, job_id, "attempts")
+    pipeline.run_clean(job_id)
+    job = jobs.get(store, job_id)
+    assert job["status"] == "failed" and "gave up after" in job["error"]
+    assert get_blobs().get(f"{job_id}/image") is None
+
+
+def test_a_deleted_job_is_not_resurrected(store):
+    job_id = new_job(store, page_png())
+    jobs.delete(store, job_id)
+    pipeline.run_clean(job_id)
+    assert jobs.get(store, job_id) is None
+
+
+def test_corrupt_input_fails_the_job_with_a_reason(store):
+    job_id = new_job(store, page_png()[:80])
+    pipeline.run_clean(job_id)
+    job = jobs.get(store, job_id)
+    assert job["status"] == "failed" and "truncated" in job["error"]
+
+
+def test_final_states_are_final(store):
+    job_id = new_job(store, page_png())
+    assert jobs.transition(store, job_id, "failed", error="x") == 1
+    assert jobs.transition(store, job_id, "running") == -1
+    assert jobs.transition(store, "0" * 32, "running") == 0
+    assert jobs.get(store, job_id)["status"] == "failed"
