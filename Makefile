@@ -10,7 +10,7 @@ APT_PKGS := tesseract-ocr tesseract-ocr-eng redis-server docker-compose \
 	fonts-ebgaramond fonts-linuxlibertine fonts-texgyre fonts-noto-core fonts-cantarell \
 	fonts-inconsolata fonts-go fonts-courier-prime fonts-croscore
 
-.PHONY: install apt demo test test-slow bench lint train train-article clean
+.PHONY: install apt demo serve test test-slow bench lint train train-article clean
 
 install: apt $(VENV)/.installed
 
@@ -29,6 +29,9 @@ $(VENV)/.installed: pyproject.toml
 
 demo: install
 	$(BIN)/pagewash demo -o demo-out
+
+serve: install  # Redis (started if none answers), one worker and the gateway, for a local try
+	BIN=$(BIN) deploy/serve-local.sh
 
 test: install
 	$(BIN)/pytest -q -m "not slow"

@@ -115,19 +115,24 @@ def _open(source: str | Path | bytes, max_pixels: int | None = None) -> Image.Im
     return img
 
 
+def _decode(frame: Image.Image) -> np.ndarray:
+    """The current frame as gray pixels (each frame of a TIFF has its own size: cap it too)."""
+    w, h = frame.size
+    if w * h > get_settings().max_pixels:
+        raise ImageTooLarge(f"page is {w}x{h}, over the pixel cap")
+    try:
+        frame.load()
+        return to_gray(frame)
+    except (OSError, ValueError, SyntaxError) as e:
+        raise BadImage(f"corrupt or truncated image data: {e}") from e
+
+
 def iter_pages(source: str | Path | bytes) -> Iterator[np.ndarray]:
     """Each page (frame) of an image as (H, W) float32 gray; a multi-page TIFF yields several."""
     img = _open(source)
     try:
         for frame in ImageSequence.Iterator(img):
-            w, h = frame.size
-            if w * h > get_settings().max_pixels:
-                raise ImageTooLarge(f"page is {w}x{h}, over the pixel cap")
-            try:
-                frame.load()
-                yield to_gray(frame)
-            except (OSError, ValueError, SyntaxError) as e:
-                raise BadImage(f"corrupt or truncated image data: {e}") from e
+            yield _decode(frame)
     finally:
         img.close()
 
@@ -166,14 +171,7 @@ def load_page(source: str | Path | bytes, index: int = 0) -> np.ndarray:
             img.seek(index)
         except EOFError as e:
             raise BadImage(f"the file has no page {index + 1}") from e
-        w, h = img.size
-        if w * h > get_settings().max_pixels:
-            raise ImageTooLarge(f"page is {w}x{h}, over the pixel cap")
-        try:
-            img.load()
-            return to_gray(img)
-        except (OSError, ValueError, SyntaxError) as e:
-            raise BadImage(f"corrupt or truncated image data: {e}") from e
+        return _decode(img)
     finally:
         img.close()
 

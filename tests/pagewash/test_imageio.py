@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from pagewash.exceptions import BadImage, ImageTooLarge
-from pagewash.imageio import load_page, load_pages, save_png
+from pagewash.imageio import load_page, load_pages, save_png, verify
 from pagewash.settings import get_settings
 
 
@@ -81,3 +81,18 @@ def test_save_png_round_trip(tmp_path):
     save_png(tmp_path / "a" / "x.png", page)
     again = load_page(tmp_path / "a" / "x.png")
     np.testing.assert_allclose(again, page, atol=1 / 255)
+
+
+def test_load_page_picks_one_frame_and_verify_catches_truncation():
+    frames = [Image.new("L", (30, 20), v) for v in (10, 200)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:])
+    data = buf.getvalue()
+    assert abs(float(load_page(data, 1).mean()) - 200 / 255) < 1e-6
+    with pytest.raises(BadImage, match="no page 3"):
+        load_page(data, 2)
+    assert verify(data).frames == 2
+    jpg = io.BytesIO()
+    Image.new("L", (300, 200), 128).save(jpg, format="JPEG")
+    with pytest.raises(BadImage, match="truncated"):
+        verify(jpg.getvalue()[: len(jpg.getvalue()) // 2])
