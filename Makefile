@@ -10,7 +10,7 @@ APT_PKGS := tesseract-ocr tesseract-ocr-eng redis-server docker-compose \
 	fonts-ebgaramond fonts-linuxlibertine fonts-texgyre fonts-noto-core fonts-cantarell \
 	fonts-inconsolata fonts-go fonts-courier-prime fonts-croscore
 
-.PHONY: install apt demo serve test test-slow bench lint train train-article clean
+.PHONY: install apt demo serve test test-slow bench load lint train train-article clean
 
 install: apt $(VENV)/.installed
 
@@ -41,6 +41,9 @@ test-slow: install
 
 bench: install
 	$(BIN)/pagewash evaluate -o benchmarks
+
+load: install  # 500 jobs from 32 clients against a gateway and 2 workers -> benchmarks/load.json
+	BIN=$(BIN) benchmarks/load.sh
 
 lint: install
 	$(BIN)/ruff check .

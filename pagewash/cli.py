@@ -368,6 +368,38 @@ def add_worker(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_worker)
 
 
+def cmd_loadtest(args: argparse.Namespace) -> int:
+    import json
+
+    from pagewash.loadtest import run
+
+    size = tuple(int(v) for v in args.size.lower().split("x"))
+    report = run(
+        args.url, args.jobs, args.clients, args.api_key, size, args.ocr, out=Path(args.output) if args.output else None
+    )
+    print(json.dumps(report, indent=2))
+    return 0 if report["done"] == args.jobs and not report["duplicate_ids"] else 1
+
+
+def add_loadtest(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "loadtest",
+        help="put load on a running service and report latency, throughput and losses",
+        description="Submit --jobs small pages from --clients concurrent clients to a running gateway, wait "
+        "for each, and report done/failed/lost/duplicated jobs, latency p50/p95, throughput, and the "
+        "service's overhead per job (client-side latency minus the worker's engine time). Exit 1 unless "
+        "every job is done exactly once.",
+    )
+    p.add_argument("url", metavar="URL", help="gateway base URL, e.g. http://127.0.0.1:8000")
+    p.add_argument("--jobs", type=int, default=500, help="jobs in all (default 500)")
+    p.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
+    p.add_argument("--size", default="320x240", help="page size WxH (default 320x240)")
+    p.add_argument("--ocr", action="store_true", help="ask for OCR too")
+    p.add_argument("--api-key", default=os.environ.get("PAGEWASH_API_KEY"), help="X-Api-Key (env PAGEWASH_API_KEY)")
+    p.add_argument("-o", "--output", default=None, help="also write the report as JSON here")
+    p.set_defaults(func=cmd_loadtest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pagewash",
@@ -385,6 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_train(sub)
     add_serve(sub)
     add_worker(sub)
+    add_loadtest(sub)
     return parser
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from fastapi import HTTPException
+
 from pagewash.settings import get_settings
 
 MULTIPART_SLACK = 64 * 1024  # form fields and part headers around the file itself
@@ -16,8 +18,12 @@ HEADERS = [
 ]
 
 
-class TooLarge(Exception):
-    pass
+class TooLarge(HTTPException):
+    """Raised from inside the body stream; an HTTPException, so FastAPI's form parsing passes
+    it on as the 413 it is rather than as a generic 400 parse error."""
+
+    def __init__(self, cap: int):
+        super().__init__(413, f"request body larger than the upload cap of {cap:,} bytes")
 
 
 async def _send_413(send, cap: int) -> None:
@@ -58,7 +64,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise TooLarge
+                    raise TooLarge(cap)
             return message
 
         async def watched_send(message):

@@ -36,6 +36,8 @@ def default_model() -> LoadedModel:
 
 
 API_KEY = "test-key-7f3a"
+UPLOAD_CAP = 8_000_000
+UPLOAD_CAP = 8_000_000
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +46,13 @@ def stack(tmp_path_factory):
     API keys on and private webhook targets allowed (the test receiver is on loopback)."""
     from tests.stack import make_stack
 
-    s = make_stack(tmp_path_factory.mktemp("stack"), 9, api_keys=f"other-key,{API_KEY}", allow_private_callbacks="true")
+    s = make_stack(
+        tmp_path_factory.mktemp("stack"),
+        9,
+        api_keys=f"other-key,{API_KEY}",
+        allow_private_callbacks="true",
+        max_upload_bytes=str(UPLOAD_CAP),
+    )
     s.start_gateway()
     s.start_worker("worker", "--concurrency", "2")
     try:

@@ -71,6 +71,17 @@ class Stack:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
 
+    def wait_up(self, timeout: float = 30) -> None:
+        """The gateway answers /healthz (workers not needed)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise RuntimeError(f"gateway not up in {timeout} s:\n{self.log('gateway')}")
+
     def wait_ready(self, timeout: float = 90) -> None:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
@@ -94,8 +105,54 @@ class Stack:
             self.stop(name)
 
 
-def make_stack(tmp: Path, db: int, **settings: str) -> Stack:
-    url = redis_db(db)
+@dataclass
+class RedisServer:
+    """A redis-server of a test's own, with append-only persistence (fsync on every write),
+    for tests that crash and restart Redis."""
+
+    dir: Path
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        cmd = [
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.dir),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--save",
+            "",
+        ]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            try:
+                if redis.Redis.from_url(self.url).ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, not a clean shutdown (only the append-only file saves the data)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def make_stack(tmp: Path, db: int | None = None, url: str | None = None, **settings: str) -> Stack:
+    url = url or redis_db(db or 0)
     env = {**os.environ, "PAGEWASH_REDIS_URL": url, "PAGEWASH_WORKER_HEARTBEAT": "1"}
     env.update({f"PAGEWASH_{k.upper()}": v for k, v in settings.items()})
     return Stack(url, env, tmp)

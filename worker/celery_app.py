@@ -36,7 +36,13 @@ def make_app() -> Celery:
         task_routes={"pagewash.ocr": {"queue": OCR_QUEUE}, "pagewash.callback": {"queue": OCR_QUEUE}},
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,  # keep reconnecting: a worker outlives a Redis restart
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout},
+        broker_transport_options={
+            "visibility_timeout": settings.visibility_timeout,
+            # Sweep for messages of vanished workers every few seconds (kombu's default is about
+            # every 100 s on top of the visibility timeout); one small sorted-set query each.
+            "unacked_restore_interval": max(1, min(10, settings.visibility_timeout // 3)),
+            "unacked_restore_throttle": 1,
+        },
     )
     return app
 

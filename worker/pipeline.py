@@ -10,6 +10,7 @@ job that has crashed its worker ``max_attempts`` times is failed instead of loop
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import time
 from collections.abc import Callable
@@ -99,7 +100,9 @@ def run_clean(job_id: str) -> None:
         return
     r, settings = get_redis(), get_settings()
     started = time.time()
-    jobs.transition(r, job_id, "running", started=started, t_queue=started - float(job["created"]), worker=HOST)
+    jobs.transition(
+        r, job_id, "running", started=started, t_queue=started - float(job["created"]), worker=HOST, pid=os.getpid()
+    )
     stages: dict[str, float] = {}
     try:
         with deadline(settings.job_timeout):
