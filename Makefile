@@ -39,8 +39,8 @@ test: install
 test-slow: install
 	$(BIN)/pytest -q -m slow
 
-bench: install
-	$(BIN)/pagewash evaluate -o benchmarks
+bench: install  # quality (evaluate) and speed (bench, with a local gateway + worker) -> benchmarks/
+	BIN=$(BIN) benchmarks/bench.sh
 
 load: install  # 500 jobs from 32 clients against a gateway and 2 workers -> benchmarks/load.json
 	BIN=$(BIN) benchmarks/load.sh

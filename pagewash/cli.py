@@ -400,6 +400,61 @@ def add_loadtest(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_loadtest)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from pagewash import perf
+
+    parts = set(args.parts.split(","))
+    result: dict = {}
+    if "cpu" in parts:
+        print("model vs Tesseract on a 2550x3300 page ...", file=sys.stderr)
+        result["cpu"] = perf.cpu_model_time()
+    if "degraded" in parts:
+        with tqdm(total=args.pages, desc="clean+OCR vs OCR", unit="page") as bar:
+            result["degraded"] = perf.clean_then_ocr(args.pages, progress=lambda: bar.update(1))
+    if "service" in parts and args.server:
+        print(f"service overhead against {args.server} ...", file=sys.stderr)
+        result["service"] = perf.service_overhead(args.server, args.api_key)
+    if "throughput" in parts:
+        import torch
+
+        device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        gpu = device.startswith("cuda")
+        size = perf.LETTER if gpu else (640, 480)
+        batches = [int(b) for b in (args.batch_sizes or ("1,4,8,16" if gpu else "1,4")).split(",")]
+        precisions = (args.precisions or ("bf16,fp16" if gpu else "auto")).split(",")
+        n = args.throughput_pages or (320 if gpu else 16)
+        with tqdm(total=len(batches) * len(precisions) * 2, desc=f"throughput on {device}", unit="config") as bar:
+            result["throughput"] = perf.throughput(device, size, n, batches, precisions, lambda: bar.update(1))
+    out = Path(args.output)
+    perf.write_report(result, out)
+    print((out / "perf.md").read_text())
+    return 0
+
+
+def add_bench(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="speed: model vs Tesseract, clean+OCR vs OCR, service overhead, device throughput",
+        description="Measure pagewash's cost next to OCR in one run and write perf.json and perf.md into OUT: "
+        "model-only time per 2550x3300 page with 1 and 2 threads against Tesseract on the same page; clean+OCR "
+        "against OCR alone on degraded pages; with --server, the service's overhead per job at 1 and 16 "
+        "clients; and end-to-end throughput (decode, network, encode) at several batch sizes, precisions and "
+        "memory formats on the GPU when there is one (a small smoke run on the CPU otherwise).",
+    )
+    p.add_argument("-o", "--output", default="benchmarks", help="output folder (default benchmarks)")
+    p.add_argument("--parts", default="cpu,degraded,service,throughput", help="which measurements (default all)")
+    p.add_argument("--pages", type=int, default=6, help="degraded letter pages for clean+OCR vs OCR (default 6)")
+    p.add_argument("--server", default=None, metavar="URL", help="a running gateway, for the service overhead")
+    p.add_argument("--api-key", default=os.environ.get("PAGEWASH_API_KEY"), help="X-Api-Key for --server")
+    p.add_argument("--device", default=None, help="throughput device (default cuda when present, else cpu)")
+    p.add_argument("--batch-sizes", default=None, help="comma-separated (default 1,4,8,16 on GPU; 1,4 on CPU)")
+    p.add_argument("--precisions", default=None, help="comma-separated (default bf16,fp16 on GPU; auto on CPU)")
+    p.add_argument("--throughput-pages", type=int, default=None, help="pages per configuration")
+    p.set_defaults(func=cmd_bench)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pagewash",
@@ -418,6 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve(sub)
     add_worker(sub)
     add_loadtest(sub)
+    add_bench(sub)
     return parser
 
 

@@ -14,9 +14,9 @@ log = logging.getLogger(__name__)
 def plan(device: str, concurrency: int | None, pool: str | None, cores: int) -> tuple[str, int, int]:
     """(pool, processes, torch threads per process) for a resolved device."""
     if device.startswith("cuda"):
-        if concurrency not in (None, 1):
-            log.warning("a GPU worker is one process; start one worker per GPU with --device cuda:N")
-        return pool or "solo", 1, max(cores, 1)
+        # One process per GPU (CUDA does not survive fork); its task threads decode and encode
+        # while one batcher thread owns the device (worker/batcher.py).
+        return pool or "threads", concurrency or get_settings().gpu_threads, max(cores, 1)
     n = concurrency or cores
     return pool or ("solo" if n == 1 else "prefork"), n, max(cores // n, 1)
 

@@ -13,12 +13,16 @@ import torch.nn.functional as F
 
 from pagewash.settings import get_settings
 from training.models import PATCH
+from worker.batcher import batcher_for
 from worker.model_store import LoadedModel
 
 
 def _run(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
     """(B, 1, H, W) float32 on any device -> (B, 1, H, W) float32 on the CPU, clamped to [0, 1]."""
-    x = x.to(model.device)
+    if model.device.type == "cuda":
+        x = x.pin_memory().to(model.device, non_blocking=True)
+    else:
+        x = x.to(model.device)
     with (
         torch.inference_mode(),
         torch.autocast(model.device.type, dtype=model.dtype or torch.float32, enabled=model.dtype is not None),
@@ -40,10 +44,24 @@ def _pad_to(x: torch.Tensor, multiple: int) -> torch.Tensor:
     return F.pad(x, (0, pw, 0, ph), mode="reflect" if ph < h and pw < w else "replicate")
 
 
+def batching(model: LoadedModel) -> bool:
+    want = get_settings().batch
+    return want == "on" or (want == "auto" and model.device.type == "cuda")
+
+
+def _run_page(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
+    """One padded page; on a batching device it shares a batch with other jobs' pages."""
+    if not batching(model):
+        return _run(model, x)
+    settings = get_settings()
+    batcher = batcher_for(model, lambda b: _run(model, b), settings.max_batch, settings.batch_window_ms / 1000)
+    return batcher.run(x)
+
+
 def _denoise_whole(model: LoadedModel, page: np.ndarray) -> np.ndarray:
     h, w = page.shape
     x = _pad_to(torch.from_numpy(page)[None, None], model.net.stride)
-    return _run(model, x)[0, 0, :h, :w].numpy()
+    return _run_page(model, x)[0, 0, :h, :w].numpy()
 
 
 def _denoise_patches(model: LoadedModel, page: np.ndarray, batch: int = 4096) -> np.ndarray:

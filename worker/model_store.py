@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,11 @@ def get_model(name: str | None = None, device: str | None = None, precision: str
     meaning the settings' value) returns the same object."""
     settings = get_settings()
     path = resolve(name or settings.model).resolve()
-    return _load(path, str(pick_device(device or settings.device)), precision or settings.precision)
+    with _loading:  # task threads of a GPU worker may ask at once: load once, not once each
+        return _load(path, str(pick_device(device or settings.device)), precision or settings.precision)
+
+
+_loading = threading.Lock()
 
 
 @functools.lru_cache(maxsize=4)
@@ -74,7 +79,7 @@ def _load(path: Path, device: str, precision: str) -> LoadedModel:
     dev = torch.device(device)
     net, info = load_artifact(path)
     info["path"] = str(path)
-    net = net.to(dev)
-    if dev.type == "cuda":
-        net = net.to(memory_format=torch.channels_last)
+    # Channels-last weights: oneDNN (CPU, bf16 on AMX) and cuDNN (tensor cores) both run NHWC
+    # convolutions fastest; 2550x3300 on this CPU: 0.27 s against 0.48 s NCHW.
+    net = net.to(dev).to(memory_format=torch.channels_last)
     return LoadedModel(net, info, dev, pick_dtype(dev, precision))

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from pagewash import jobs
 from pagewash.blobs import get_blobs
-from pagewash.exceptions import BadImage, PagewashError
+from pagewash.exceptions import BadImage, JobTimeout, PagewashError
 from pagewash.imageio import encode_png, load_page, to_u8
 from pagewash.redisconn import get_redis
 from pagewash.settings import get_settings
@@ -107,6 +107,8 @@ def run_clean(job_id: str) -> None:
     try:
         with deadline(settings.job_timeout):
             png = clean_page(job, stages)
+            if time.time() - started > settings.job_timeout:  # threads pool (GPU): no timer, check here
+                raise JobTimeout(f"the job ran past its deadline of {settings.job_timeout:g} s")
             get_blobs().put(f"{job_id}/image", png)
     except PagewashError as e:
         finish(job_id, "failed", error=str(e), **{"t_" + k: v for k, v in stages.items()})

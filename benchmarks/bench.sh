@@ -1,0 +1,21 @@
+#!/bin/sh
+# `make bench`: quality on the held-out split (pagewash evaluate), then speed (pagewash bench),
+# the service overhead measured against a gateway and one worker started here on this
+# machine's Redis (database 8, flushed). Results land in benchmarks/.
+set -eu
+BIN=${BIN:-.venv/bin}
+export PAGEWASH_REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/8}
+PORT=${BENCH_PORT:-8766}
+"$BIN/pagewash" evaluate -o benchmarks
+"$BIN/python" -c "import redis, sys; redis.Redis.from_url(sys.argv[1]).flushdb()" "$PAGEWASH_REDIS_URL"
+logs=$(mktemp -d)
+"$BIN/pagewash" serve --port "$PORT" --log-level warning >"$logs/gateway.log" 2>&1 &
+g=$!
+"$BIN/pagewash" worker --log-level warning >"$logs/worker.log" 2>&1 &
+w=$!
+trap 'kill $g $w 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+for _ in $(seq 1 120); do
+    curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break
+    sleep 0.5
+done
+"$BIN/pagewash" bench -o benchmarks --server "http://127.0.0.1:$PORT"

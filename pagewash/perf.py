@@ -1,0 +1,265 @@
+"""``pagewash bench``: what pagewash costs next to the OCR it sits in front of, in one run.
+
+1. Model-only time per 2550x3300 page on the CPU with 1 and 2 threads, against Tesseract's time
+   on the same page, measured in the same run (medians).
+2. On degraded pages: clean + OCR against OCR alone on the raw page (noise slows Tesseract).
+3. With ``server``: the service's overhead per job at 1 and 16 concurrent clients.
+4. Device throughput end to end (decode, transfer, network, encode) at several batch sizes,
+   precisions and memory formats; on a GPU this is the number that matters, on the CPU it is a
+   smoke test with small pages. Stage-only rates show which side caps it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from pagewash.imageio import encode_png, load_page, to_u8
+from training.metrics import cer
+from training.synth import category, make_sample
+from worker import tesseract
+from worker.batcher import Batcher
+from worker.engine import _pad_to, _run, denoise
+from worker.model_store import LoadedModel, get_model, pick_dtype
+
+LETTER = (2550, 3300)  # 8.5 x 11 in at 300 DPI
+SEED = 700_000  # held-out seeds, never trained on
+
+
+def median_time(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def cpu_model_time(repeat: int = 5) -> dict[str, Any]:
+    page = make_sample(SEED, "val", LETTER).noisy.astype(np.float32) / 255
+    model = get_model("default", "cpu")
+    out: dict[str, Any] = {"page": f"{LETTER[0]}x{LETTER[1]}", "precision": str(model.dtype or "fp32")}
+    before = torch.get_num_threads()
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        denoise(model, page)  # warm-up
+        out[f"model_s_{threads}_threads"] = round(median_time(lambda: denoise(model, page), repeat), 3)
+    torch.set_num_threads(before)
+    out["tesseract_s"] = round(median_time(lambda: tesseract.ocr(page), max(repeat // 2, 1)), 3)
+    out["ratio_2_threads_to_tesseract"] = round(out["model_s_2_threads"] / out["tesseract_s"], 3)
+    out["ratio_1_thread_to_tesseract"] = round(out["model_s_1_threads"] / out["tesseract_s"], 3)
+    return out
+
+
+def clean_then_ocr(pages: int = 6, progress: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Per degraded letter page: OCR alone on the raw page, against cleaning then OCR."""
+    model = get_model("default", "cpu")
+    rows = []
+    for i in range(pages):
+        s = make_sample(SEED + 1 + i, "val", LETTER)
+        raw = s.noisy.astype(np.float32) / 255
+        t0 = time.perf_counter()
+        raw_text = tesseract.ocr(raw).text
+        t_raw = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        cleaned = denoise(model, raw)
+        t_clean = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        clean_text = tesseract.ocr(cleaned).text
+        t_ocr_clean = time.perf_counter() - t0
+        rows.append(
+            {
+                "category": category(s.meta["degradations"]),
+                "ocr_raw_s": round(t_raw, 3),
+                "clean_s": round(t_clean, 3),
+                "ocr_clean_s": round(t_ocr_clean, 3),
+                "total_clean_s": round(t_clean + t_ocr_clean, 3),
+                "cer_raw": round(cer(raw_text, s.text), 4),
+                "cer_clean": round(cer(clean_text, s.text), 4),
+            }
+        )
+        if progress:
+            progress()
+    med = {k: round(statistics.median(r[k] for r in rows), 3) for k in rows[0] if k != "category"}
+    return {
+        "pages": rows,
+        "median": med,
+        "clean_pays_for_itself": sum(r["total_clean_s"] for r in rows) <= sum(r["ocr_raw_s"] for r in rows),
+    }
+
+
+def service_overhead(server: str, api_key: str | None) -> dict[str, Any]:
+    from pagewash.loadtest import run
+
+    out = {}
+    for clients, n in ((1, 40), (16, 320)):
+        report = run(server, n=n, clients=clients, api_key=api_key, size=(320, 240))
+        keys = (
+            "done",
+            "throughput_jobs_per_s",
+            "engine_p50_ms",
+            "overhead_p50_ms",
+            "overhead_p95_ms",
+            "queue_wait_p50_ms",
+            "overhead_less_queue_p50_ms",
+            "latency_p50_ms",
+            "latency_p95_ms",
+        )
+        out[f"{clients}_clients"] = {"jobs": n, **{k: report[k] for k in keys}}
+    return out
+
+
+def _variant(model: LoadedModel, precision: str, channels_last: bool) -> LoadedModel:
+    net = copy.deepcopy(model.net)
+    net = net.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+    return LoadedModel(net, model.info, model.device, pick_dtype(model.device, precision))
+
+
+def throughput(
+    device: str,
+    size: tuple[int, int],
+    n: int,
+    batch_sizes: list[int],
+    precisions: list[str],
+    progress: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """Pages per second through decode -> batch on the device -> encode, with the stage-only
+    rates beside it (decode and encode use every core; the network one batch at a time)."""
+    base = get_model("default", device)
+    pngs = [encode_png(make_sample(SEED + 100 + i, "val", size).noisy) for i in range(min(n, 8))]
+    pngs = [pngs[i % len(pngs)] for i in range(n)]
+    cores = os.cpu_count() or 1
+    rows = []
+    with ThreadPoolExecutor(cores) as pool:
+        t0 = time.perf_counter()
+        decoded = list(pool.map(load_page, pngs))
+        decode_rate = n / (time.perf_counter() - t0)
+        u8 = [to_u8(p) for p in decoded]
+        t0 = time.perf_counter()
+        list(pool.map(encode_png, u8))
+        encode_rate = n / (time.perf_counter() - t0)
+    for precision in precisions:
+        for channels_last in (True, False):
+            model = _variant(base, precision, channels_last)
+            for b in batch_sizes:
+                x = _pad_to(torch.from_numpy(decoded[0])[None, None], model.net.stride).repeat(b, 1, 1, 1)
+                _run(model, x)  # warm-up (cuDNN autotune, allocator)
+                reps = max(n // b, 2)
+                t0 = time.perf_counter()
+                for _ in range(reps):
+                    _run(model, x)
+                net_rate = reps * b / (time.perf_counter() - t0)
+                batcher = Batcher(lambda t, m=model: _run(m, t), max_batch=b, window_s=0.002)
+
+                def one(png: bytes, batcher=batcher, stride=model.net.stride) -> int:
+                    page = load_page(png)
+                    h, w = page.shape
+                    y = batcher.run(_pad_to(torch.from_numpy(page)[None, None], stride))[0, 0, :h, :w].numpy()
+                    return len(encode_png(to_u8(y)))
+
+                with ThreadPoolExecutor(max(2 * b, cores) + 2) as pool:
+                    t0 = time.perf_counter()
+                    list(pool.map(one, pngs))
+                    e2e = n / (time.perf_counter() - t0)
+                batcher.stop()
+                rows.append(
+                    {
+                        "precision": str(model.dtype or "fp32").replace("torch.", ""),
+                        "channels_last": channels_last,
+                        "batch": b,
+                        "pages_per_s": round(e2e, 2),
+                        "network_only_pages_per_s": round(net_rate, 2),
+                        "mean_batch_filled": round(batcher.items / max(batcher.batches, 1), 2),
+                    }
+                )
+                if progress:
+                    progress()
+    name = torch.cuda.get_device_name(0) if base.device.type == "cuda" else "CPU"
+    return {
+        "device": name,
+        "page": f"{size[0]}x{size[1]}",
+        "pages": n,
+        "decode_only_pages_per_s": round(decode_rate, 2),
+        "encode_only_pages_per_s": round(encode_rate, 2),
+        "cpu_cores": cores,
+        "rows": rows,
+    }
+
+
+def write_report(result: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "perf.json").write_text(json.dumps(result, indent=2) + "\n")
+    lines = ["# pagewash performance", ""]
+    c = result.get("cpu")
+    if c:
+        lines += [
+            "## Model vs Tesseract, one 2550x3300 page (CPU, medians)",
+            "",
+            "| | seconds | / Tesseract |",
+            "|---|---|---|",
+            f"| model, 1 thread | {c['model_s_1_threads']} | {c['ratio_1_thread_to_tesseract']} |",
+            f"| model, 2 threads | {c['model_s_2_threads']} | {c['ratio_2_threads_to_tesseract']} |",
+            f"| Tesseract 5 (1 thread) | {c['tesseract_s']} | 1 |",
+            "",
+        ]
+    d = result.get("degraded")
+    if d:
+        lines += [
+            "## Clean + OCR vs OCR alone, degraded 2550x3300 pages",
+            "",
+            "| page | OCR raw s | clean s | OCR clean s | clean+OCR s | CER raw | CER clean |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for i, r in enumerate(d["pages"]):
+            lines.append(
+                f"| {i} {r['category']} | {r['ocr_raw_s']} | {r['clean_s']} | {r['ocr_clean_s']} | "
+                f"{r['total_clean_s']} | {r['cer_raw']} | {r['cer_clean']} |"
+            )
+        m = d["median"]
+        lines += [
+            f"| **median** | {m['ocr_raw_s']} | {m['clean_s']} | {m['ocr_clean_s']} | {m['total_clean_s']} | "
+            f"{m['cer_raw']} | {m['cer_clean']} |",
+            "",
+        ]
+    s = result.get("service")
+    if s:
+        lines += [
+            "## Service overhead per job (submit to done, less the worker's engine time)",
+            "",
+            "| clients | jobs/s | p50 ms | p95 ms | queue wait p50 ms | p50 less queue ms |",
+            "|---|---|---|---|---|---|",
+        ]
+        for k, v in s.items():
+            lines.append(
+                f"| {k.split('_')[0]} | {v['throughput_jobs_per_s']} | {v['overhead_p50_ms']} | "
+                f"{v['overhead_p95_ms']} | {v['queue_wait_p50_ms']} | {v['overhead_less_queue_p50_ms']} |"
+            )
+        lines.append("")
+    t = result.get("throughput")
+    if t:
+        lines += [
+            f"## Throughput end to end on {t['device']} ({t['page']} pages)",
+            "",
+            f"Decode only: {t['decode_only_pages_per_s']} pages/s; encode only: "
+            f"{t['encode_only_pages_per_s']} pages/s ({t['cpu_cores']} CPU cores).",
+            "",
+            "| precision | channels-last | batch | pages/s end to end | network only | mean batch filled |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in t["rows"]:
+            lines.append(
+                f"| {r['precision']} | {r['channels_last']} | {r['batch']} | {r['pages_per_s']} | "
+                f"{r['network_only_pages_per_s']} | {r['mean_batch_filled']} |"
+            )
+        lines.append("")
+    (out / "perf.md").write_text("\n".join(lines))
