@@ -6,7 +6,8 @@ set -eu
 BIN=${BIN:-.venv/bin}
 export PAGEWASH_REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/8}
 PORT=${BENCH_PORT:-8766}
-"$BIN/pagewash" evaluate -o benchmarks
+[ -n "${SKIP_EVALUATE:-}" ] || "$BIN/pagewash" evaluate -o benchmarks  # SKIP_EVALUATE=1: speed only
+"$BIN/pagewash" bench -o benchmarks --parts cpu,degraded,throughput  # on a quiet machine first
 "$BIN/python" -c "import redis, sys; redis.Redis.from_url(sys.argv[1]).flushdb()" "$PAGEWASH_REDIS_URL"
 logs=$(mktemp -d)
 "$BIN/pagewash" serve --port "$PORT" --log-level warning >"$logs/gateway.log" 2>&1 &
@@ -18,4 +19,4 @@ for _ in $(seq 1 120); do
     curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break
     sleep 0.5
 done
-"$BIN/pagewash" bench -o benchmarks --server "http://127.0.0.1:$PORT"
+"$BIN/pagewash" bench -o benchmarks --parts service --server "http://127.0.0.1:$PORT" --merge

@@ -401,12 +401,17 @@ def add_loadtest(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
     from tqdm import tqdm
 
     from pagewash import perf
 
     parts = set(args.parts.split(","))
+    out = Path(args.output)
     result: dict = {}
+    if args.merge and (out / "perf.json").exists():
+        result = json.loads((out / "perf.json").read_text())
     if "cpu" in parts:
         print("model vs Tesseract on a 2550x3300 page ...", file=sys.stderr)
         result["cpu"] = perf.cpu_model_time()
@@ -427,7 +432,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
         n = args.throughput_pages or (320 if gpu else 16)
         with tqdm(total=len(batches) * len(precisions) * 2, desc=f"throughput on {device}", unit="config") as bar:
             result["throughput"] = perf.throughput(device, size, n, batches, precisions, lambda: bar.update(1))
-    out = Path(args.output)
     perf.write_report(result, out)
     print((out / "perf.md").read_text())
     return 0
@@ -452,6 +456,7 @@ def add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-sizes", default=None, help="comma-separated (default 1,4,8,16 on GPU; 1,4 on CPU)")
     p.add_argument("--precisions", default=None, help="comma-separated (default bf16,fp16 on GPU; auto on CPU)")
     p.add_argument("--throughput-pages", type=int, default=None, help="pages per configuration")
+    p.add_argument("--merge", action="store_true", help="keep the other parts of an existing OUT/perf.json")
     p.set_defaults(func=cmd_bench)
 
 

@@ -50,3 +50,10 @@ class BadRequest(PagewashError):
 
     exit_code = 2
     http_status = 422
+
+
+class OcrFailed(PagewashError):
+    """Tesseract ran but failed or timed out on a page."""
+
+    exit_code = 5
+    http_status = 422

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     callback_retries: int = 6  # webhook POST attempts after the first, with exponential backoff
     allow_private_callbacks: bool = False  # let callback_url point at loopback/private/link-local addresses
     worker_heartbeat: float = 5.0  # seconds between a worker's liveness beats (readyz needs one within 3 beats)
+    heartbeat_file: str = ""  # also touch this file on each beat (container health checks read its age)
+    task_events: bool = False  # send Celery task events (for Flower's task views)
 
     def api_key_list(self) -> list[str]:
         return [k.strip() for k in self.api_keys.split(",") if k.strip()]

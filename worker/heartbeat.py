@@ -9,6 +9,7 @@ import logging
 import os
 import threading
 import time
+from pathlib import Path
 
 from celery.signals import worker_ready, worker_shutdown
 
@@ -21,10 +22,12 @@ _stop = threading.Event()
 _key: list[str] = []
 
 
-def _beat(key: str, info: str, every: float) -> None:
+def _beat(key: str, info: str, every: float, path: str) -> None:
     while not _stop.is_set():
         try:
             get_redis().set(key, info, ex=max(int(every * 3), 2))
+            if path:  # only after Redis took the beat: a worker cut off from Redis is unhealthy
+                Path(path).touch()
         except Exception as e:  # Redis away: keep beating, the worker reconnects when it is back
             log.warning("heartbeat: %s", e)
         _stop.wait(every)
@@ -45,9 +48,9 @@ def start(sender, **kwargs) -> None:
     )
     _key[:] = [PREFIX + hostname]
     _stop.clear()
-    threading.Thread(
-        target=_beat, args=(_key[0], info, get_settings().worker_heartbeat), daemon=True, name="pagewash-heartbeat"
-    ).start()
+    settings = get_settings()
+    beat_args = (_key[0], info, settings.worker_heartbeat, settings.heartbeat_file)
+    threading.Thread(target=_beat, args=beat_args, daemon=True, name="pagewash-heartbeat").start()
 
 
 @worker_shutdown.connect

@@ -12,6 +12,7 @@ import functools
 import logging
 import os
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +21,13 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
-from pagewash.exceptions import TesseractMissing
+from pagewash.exceptions import OcrFailed, TesseractMissing
 from pagewash.settings import get_settings
 
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 log = logging.getLogger(__name__)
+# Only Tesseract's own environment: set in ours, OMP_THREAD_LIMIT would also cap torch at one
+# thread (OpenMP reads it when torch first runs a parallel region).
+TESSERACT_ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 FORMATS = ("txt", "hocr", "tsv")
 
 
@@ -93,13 +96,25 @@ def ocr(
     with tempfile.TemporaryDirectory(prefix="pagewash-ocr-") as tmp:
         src, base = Path(tmp) / "page.png", Path(tmp) / "out"
         Image.fromarray(_u8(page)).save(src, compress_level=1)
-        config = " ".join([f"--psm {psm or settings.tesseract_psm}", *[f for f in wanted if f != "txt"]])
+        cmd = [
+            pytesseract.pytesseract.tesseract_cmd,
+            str(src),
+            str(base),
+            "-l",
+            lang,
+            "--psm",
+            str(psm or settings.tesseract_psm),
+            *wanted,
+        ]
         try:
-            pytesseract.pytesseract.run_tesseract(
-                str(src), str(base), extension="txt", lang=lang, config=config, timeout=settings.tesseract_timeout
+            done = subprocess.run(
+                cmd, env=TESSERACT_ENV, capture_output=True, text=True, timeout=settings.tesseract_timeout
             )
-        except RuntimeError as e:  # pytesseract's timeout
-            raise TesseractMissing(f"tesseract timed out after {settings.tesseract_timeout:.0f} s") from e
+        except subprocess.TimeoutExpired as e:
+            raise OcrFailed(f"tesseract timed out after {settings.tesseract_timeout:.0f} s") from e
+        if done.returncode != 0:
+            log.warning("tesseract failed (%s): %s", done.returncode, done.stderr.strip()[-500:])
+            raise OcrFailed(f"tesseract failed: {done.stderr.strip()[-200:] or done.returncode}")
         read = {f: (base.with_suffix(f".{f}").read_text(errors="replace") if f in wanted else None) for f in FORMATS}
     tsv = read["tsv"]
     return OcrResult(
