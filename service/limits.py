@@ -10,6 +10,12 @@ from fastapi import HTTPException
 from pagewash.settings import get_settings
 
 MULTIPART_SLACK = 64 * 1024  # form fields and part headers around the file itself
+# The web page loads only its own files and talks only to this origin (blob: for the images
+# it fetched with the API key). /docs keeps FastAPI's own page, which loads Swagger UI from a CDN.
+PAGE_CSP = (
+    b"default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; "
+    b"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -87,10 +93,15 @@ class SecurityHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
 
+        page = scope["path"] == "/" or scope["path"].startswith("/static/")
+
         async def with_headers(message):
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = [*message.get("headers", []), *[h for h in HEADERS if h[0] not in names]]
+                extra = [h for h in HEADERS if h[0] not in names]
+                if page:
+                    extra.append((b"content-security-policy", PAGE_CSP))
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self.app(scope, receive, with_headers)

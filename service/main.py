@@ -7,12 +7,13 @@ import logging
 import redis
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from pagewash import __version__
 from pagewash.exceptions import PagewashError
 from service.deps import require_api_key
 from service.limits import BodyLimit, SecurityHeaders
-from service.routes import batches, health, jobs, metrics
+from service.routes import batches, health, jobs, metrics, web
 
 log = logging.getLogger("pagewash.service")
 
@@ -29,6 +30,8 @@ def create_app() -> FastAPI:
     app.include_router(batches.router, dependencies=keyed)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
 
     @app.exception_handler(PagewashError)
     async def pagewash_error(request: Request, exc: PagewashError) -> JSONResponse:
