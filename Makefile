@@ -49,9 +49,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-train: install  # the shipped pagenet: stage 1, then the stage-2 fine-tune, exported to worker/weights
+train: install  # the shipped pagenet: stage 1, the stage-2 and stage-3 fine-tunes, exported to worker/weights
 	$(BIN)/pagewash -v train --config training/configs/pagenet.toml
-	$(BIN)/pagewash -v train --config training/configs/pagenet-finetune.toml --export worker/weights/pagenet.pt
+	$(BIN)/pagewash -v train --config training/configs/pagenet-finetune.toml
+	$(BIN)/pagewash -v train --config training/configs/pagenet-showthrough.toml --export worker/weights/pagenet.pt
 
 train-article: install
 	for a in dense1 dense conv; do $(BIN)/pagewash -v train --config training/configs/$$a.toml || exit 1; done

@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     precision: str = "auto"  # auto (bf16 where the CPU/GPU does it fast), fp32, bf16, fp16
     tile: int = 4096  # pages larger than tile x tile (plus margins) are cleaned in overlapping tiles
     tile_overlap: int = 256  # pixels of context cropped off each tile edge
-    keep_clean_below: float = 0.005  # mean |change| under which a page counts as already clean and is returned as is
+    keep_clean_below: float = 0.01  # mean |change| under which a page counts as already clean and is returned as is
     batch: str = "auto"  # batch pages of concurrent jobs on one device: auto (on for CUDA), on, off
     max_batch: int = 8  # pages per batch when batching
     batch_window_ms: float = 5.0  # how long the device waits to fill a batch

@@ -23,12 +23,14 @@ from training.synth import Sample, make_sample
 Pair = tuple[np.ndarray, np.ndarray]  # (noisy, clean), uint8 (H, W), same shape
 
 
-def _produce(queue: mp.Queue, split: str, seeds: range, size: tuple[int, int] | None) -> None:
+def _produce(
+    queue: mp.Queue, split: str, seeds: range, size: tuple[int, int] | None, show_through_p: float = 0.3
+) -> None:
     """Generator process: make pages until the trainer is gone (checked while the queue is full)."""
     os.nice(10)  # the training step has priority over refreshing the pool
     parent = os.getppid()
     for seed in seeds:
-        s = make_sample(seed, split, size)
+        s = make_sample(seed, split, size, show_through_p)
         while True:
             try:
                 queue.put((s.noisy, s.clean), timeout=5)
@@ -41,7 +43,9 @@ def _produce(queue: mp.Queue, split: str, seeds: range, size: tuple[int, int] | 
 class PagePool:
     """A fixed-size pool of synthetic pages; ``refresh`` swaps in freshly generated ones."""
 
-    def __init__(self, n_pages: int, workers: int, seed: int, split: str = "train") -> None:
+    def __init__(
+        self, n_pages: int, workers: int, seed: int, split: str = "train", show_through_p: float = 0.3
+    ) -> None:
         self.pages: list[Pair] = []
         self.n_pages = n_pages
         self.queue: mp.Queue = mp.get_context("spawn").Queue(maxsize=64)
@@ -49,7 +53,7 @@ class PagePool:
         self.procs = [
             mp.get_context("spawn").Process(
                 target=_produce,
-                args=(self.queue, split, range(seed + i * span, seed + (i + 1) * span), None),
+                args=(self.queue, split, range(seed + i * span, seed + (i + 1) * span), None, show_through_p),
                 daemon=True,
             )
             for i in range(max(workers, 1))

@@ -285,11 +285,14 @@ FAMILIES = [n for group in (INK_STEPS, SURFACE_STEPS, CAMERA_STEPS, NOISE_STEPS)
 ]
 
 
-def degrade(rng: Rng, clean: np.ndarray, back_ink: np.ndarray | None, severity: float) -> tuple[np.ndarray, list[str]]:
+def degrade(
+    rng: Rng, clean: np.ndarray, back_ink: np.ndarray | None, severity: float, show_through_p: float = 0.3
+) -> tuple[np.ndarray, list[str]]:
     """A degraded copy of ``clean`` (float32, 1 = white) and the names of the steps applied.
 
     ``severity`` in [0, 1] scales both how likely each step is and how hard it hits;
-    ``back_ink`` is the ink coverage of another page, for show-through.
+    ``back_ink`` is the ink coverage of another page, for show-through, which happens with
+    base chance ``show_through_p`` (training may ask for more of it; evaluation never does).
     """
     applied: list[str] = []
 
@@ -305,7 +308,7 @@ def degrade(rng: Rng, clean: np.ndarray, back_ink: np.ndarray | None, severity: 
             ink = step(rng, ink, strength())
             applied.append(name)
     img = 1 - rng.uniform(0.75, 1.0) * np.clip(ink, 0, 1)
-    if back_ink is not None and chance(0.3):
+    if back_ink is not None and chance(show_through_p):
         img = img * show_through(rng, back_ink, strength())
         applied.append("show_through")
     for name, p, step in SURFACE_STEPS:

@@ -35,8 +35,12 @@ def rotate(img: np.ndarray, angle: float) -> np.ndarray:
     return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=1.0)
 
 
-def make_sample(seed: int, split: str = "train", size: tuple[int, int] | None = None) -> Sample:
-    """One triple. ``size`` (width, height) fixes the page size; by default it varies per seed."""
+def make_sample(
+    seed: int, split: str = "train", size: tuple[int, int] | None = None, show_through_p: float = 0.3
+) -> Sample:
+    """One triple. ``size`` (width, height) fixes the page size; by default it varies per seed.
+    ``show_through_p`` is the base chance of show-through (a training knob; keep the default
+    for anything that is scored)."""
     rng = random.Random(f"{split}:{seed}")
     nrng = np.random.default_rng(rng.getrandbits(64))
     if size is None:
@@ -57,7 +61,7 @@ def make_sample(seed: int, split: str = "train", size: tuple[int, int] | None = 
     if severity == 0.0:
         noisy, applied = clean, []
     else:
-        noisy, applied = degrade(nrng, clean, back, severity)
+        noisy, applied = degrade(nrng, clean, back, severity, show_through_p)
     meta.update(severity=round(severity, 2), degradations=applied)
     return Sample(to_u8(clean), to_u8(noisy), text, meta)
 

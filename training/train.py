@@ -51,6 +51,7 @@ class TrainConfig:
     ink_weight: float = 2.0  # extra loss weight on pixels that are ink in the clean page
     ink_bias: float = 0.5  # share of crops taken at the inkiest of three spots (the rest uniform)
     pool_pages: int = 400  # synthetic pages held in memory for cropping
+    show_through: float = 0.3  # base chance of show-through in training pages (the generator's own is 0.3)
     gen_workers: int = 1  # processes generating fresh pages during training
     val_every: int = 500  # steps between validations
     val_pages: int = 24  # held-out pages scored by PSNR
@@ -196,7 +197,7 @@ def train(cfg: TrainConfig) -> Path:
     pairs = load_pairs(cfg.pairs) if cfg.pairs else None
     pool = None
     if pairs is None:
-        pool = PagePool(cfg.pool_pages, cfg.gen_workers, seed=cfg.seed * 1_000_003)
+        pool = PagePool(cfg.pool_pages, cfg.gen_workers, seed=cfg.seed * 1_000_003, show_through_p=cfg.show_through)
         with tqdm(total=cfg.pool_pages, desc="generating pages", unit="page") as bar:
             pool.fill(bar)
     ocr_pool = ProcessPoolExecutor(max_workers=2) if tesseract.available() and cfg.val_ocr_pages else None
