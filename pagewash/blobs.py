@@ -9,7 +9,9 @@ Keys are built by pagewash from job ids and fixed names, never from anything a c
 from __future__ import annotations
 
 import functools
+import os
 import re
+import tempfile
 import time
 from pathlib import Path
 from typing import Protocol
@@ -61,9 +63,11 @@ class DirBlobs:
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        # a temp name of its own: two writers of one key (a redelivered job) never share a file
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        with os.fdopen(fd, "wb") as fp:
+            fp.write(data)
+        Path(tmp).replace(path)
         if time.monotonic() - self._swept > 60:
             self._swept = time.monotonic()
             self.sweep()
@@ -79,16 +83,21 @@ class DirBlobs:
             self._path(key).unlink(missing_ok=True)
 
     def sweep(self) -> None:
+        """Best effort: other processes sweep and write at the same time, so anything that
+        vanished or refuses is skipped; folders go only once they are old and empty."""
         cutoff = time.time() - self.ttl
         for path in self.root.glob("*/*"):
             try:
                 if path.stat().st_mtime < cutoff:
                     path.unlink()
-            except FileNotFoundError:
+            except OSError:
                 pass
         for folder in self.root.glob("*"):
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
+            try:
+                if folder.is_dir() and folder.stat().st_mtime < cutoff and not any(folder.iterdir()):
+                    folder.rmdir()
+            except OSError:
+                pass
 
 
 def get_blobs() -> BlobStore:

@@ -42,15 +42,23 @@ class Client:
             self.state = {}
 
     def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
-        """Retry connection errors, 429 and 5xx with backoff (a restarting gateway is not a failure)."""
+        """Retry with backoff what is safe to retry: a restarting gateway is not a failure, but a
+        POST whose request went out is never sent twice (that would make a second batch); only
+        refusals before any work (connection refused, 429) are retried for it."""
         delay = 0.5
+        idempotent = method in ("GET", "HEAD", "DELETE")
         for attempt in range(8):
             try:
                 response = self.http.request(method, url, **kw)
-                if response.status_code != 429 and response.status_code < 500:
+                if response.status_code == 429 or (idempotent and response.status_code >= 500):
+                    problem = f"{response.status_code} {detail(response)}"
+                else:
                     return response
-                problem = f"{response.status_code} {detail(response)}"
+            except httpx.ConnectError as e:
+                problem = f"{type(e).__name__}: {e}"
             except httpx.TransportError as e:
+                if not idempotent:
+                    raise ServerError(f"{method} {url}: {type(e).__name__}: {e}") from e
                 problem = f"{type(e).__name__}: {e}"
             if attempt == 7:
                 break

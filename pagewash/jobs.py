@@ -40,6 +40,20 @@ if old ~= ARGV[1] then
 end
 return 1
 """
+_INCR = """
+local s = redis.call('HGET', KEYS[1], 'status')
+if not s then return -2 end
+if s == 'done' or s == 'failed' then return -1 end
+return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+"""
+_DELETE = """
+local job = redis.call('HGETALL', KEYS[1])
+if #job == 0 then return job end
+local s = redis.call('HGET', KEYS[1], 'status')
+redis.call('DEL', KEYS[1])
+if s and s ~= 'done' and s ~= 'failed' then redis.call('HINCRBY', KEYS[2], s, -1) end
+return job
+"""
 _UPDATE = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 for i = 1, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
@@ -78,7 +92,8 @@ def get(r: redis.Redis, job_id: str) -> dict[str, str] | None:
     if not valid_id(job_id):
         return None
     raw = r.hgetall(JOB + job_id)
-    return {k.decode(): v.decode() for k, v in raw.items()} if raw else None
+    job = {k.decode(): v.decode() for k, v in raw.items()}
+    return job if "status" in job and "id" in job else None  # a half-written record is no job
 
 
 def transition(r: redis.Redis, job_id: str, status: str, **fields: Any) -> int:
@@ -94,20 +109,20 @@ def update(r: redis.Redis, job_id: str, **fields: Any) -> bool:
 
 
 def incr(r: redis.Redis, job_id: str, field: str) -> int:
-    return int(r.hincrby(JOB + job_id, field, 1))
+    """Count one more delivery of a live job, atomically with the check that it still is one:
+    -2 when the job is gone (never recreates a deleted record), -1 when it is final."""
+    return int(r.register_script(_INCR)(keys=[JOB + job_id], args=[field]))
 
 
 def delete(r: redis.Redis, job_id: str) -> dict[str, str] | None:
-    """Remove the record; returns it (so callers can delete its blobs), or None if absent."""
-    job = get(r, job_id)
-    if job is None:
+    """Remove the record atomically (the queued/running gauges stay right even when a worker
+    moves the job at the same moment); returns it, so callers can delete its blobs."""
+    if not valid_id(job_id):
         return None
-    with r.pipeline() as p:
-        p.delete(JOB + job_id)
-        if job["status"] not in FINAL:
-            p.hincrby(STATS, job["status"], -1)
-        p.execute()
-    return job
+    flat = r.register_script(_DELETE)(keys=[JOB + job_id, STATS])
+    if not flat:
+        return None
+    return {flat[i].decode(): flat[i + 1].decode() for i in range(0, len(flat), 2)}
 
 
 def timings(job: dict[str, str]) -> dict[str, float]:

@@ -48,7 +48,10 @@ async def one_job(client: httpx.AsyncClient, data: bytes, ocr: bool) -> dict[str
     job_id = response.json()["id"]
     poll = 0.01
     while True:
-        record = (await client.get(f"/v1/jobs/{job_id}")).json()
+        response = await client.get(f"/v1/jobs/{job_id}")
+        if response.status_code != 200:
+            return {"id": job_id, "error": f"status {response.status_code}: {response.text[:200]}"}
+        record = response.json()
         if record["status"] in ("done", "failed"):
             break
         await asyncio.sleep(poll)

@@ -27,6 +27,13 @@ def client(url: str) -> redis.Redis:
     )
 
 
+@functools.cache
+def probe_client(url: str) -> redis.Redis:
+    """For health probes: a short timeout and no retries, so a Redis outage shows as a quick
+    503 instead of a probe that hangs for the whole retry budget."""
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, retry=Retry(ExponentialBackoff(), 0))
+
+
 def get_redis() -> redis.Redis:
     """Bytes in, bytes out (blobs share the client); redis-py's pool is fork-safe."""
     return client(get_settings().redis_url)

@@ -10,7 +10,7 @@ import redis
 
 from pagewash import jobs
 from pagewash.blobs import BlobStore
-from pagewash.exceptions import BadRequest
+from pagewash.exceptions import BadRequest, TesseractMissing
 from pagewash.settings import get_settings
 from worker import tesseract
 from worker.celery_app import CLEAN_QUEUE, app
@@ -37,7 +37,10 @@ def check_options(opts: Options) -> Options:
     if not LANG.match(opts.lang):
         raise BadRequest(f"bad lang {opts.lang!r}: Tesseract codes such as eng or eng+deu")
     if opts.ocr and tesseract.available():
-        tesseract.check(opts.lang)
+        try:
+            tesseract.check(opts.lang)
+        except TesseractMissing as e:  # a language this server lacks: the client's choice, so 422
+            raise BadRequest(str(e)) from e
     if opts.callback_url:
         check_url(opts.callback_url, get_settings().allow_private_callbacks)
     return opts

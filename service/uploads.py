@@ -122,24 +122,40 @@ def unzip(data: bytes, filename: str) -> list[tuple[str, bytes]]:
     return out
 
 
+MAX_REFUSED = 100  # reasons listed per batch; past that, one line says how many more
+
+
 def expand(files: list[tuple[str, bytes]]) -> tuple[list[Page], list[Refused]]:
-    """Files -> pages (one per frame; zips unpacked), and the files refused with their reasons."""
+    """Files -> pages (one per frame; zips unpacked, one level only), and the files refused
+    with their reasons. All the zips of one request share one unpacked-bytes budget."""
     pages: list[Page] = []
     refused: list[Refused] = []
-    queue = list(files)
+    queue = [(name, data, False) for name, data in files]
+    budget = 4 * get_settings().max_upload_bytes
     source = 0
     while queue:
-        name, data = queue.pop(0)
+        name, data, from_zip = queue.pop(0)
         try:
             if data[:4] == b"PK\x03\x04":
-                queue[:0] = unzip(data, name)
+                if from_zip:
+                    raise Refused(name, 422, f"{name}: an archive inside an archive (send it unpacked)")
+                members = unzip(data, name)
+                budget -= sum(len(body) for _, body in members)
+                if budget < 0:
+                    raise Refused(name, 413, "the archives of this request unpack to more than the caps allow")
+                queue[:0] = [(n, body, True) for n, body in members]
                 continue
             info = check_image(data, name)
         except Refused as e:
+            if e.status == 413 and "this request" in e.error:
+                raise
             refused.append(e)
             continue
         pages += [Page(name, data, i, source, info) for i in range(info.frames)]
         source += 1
         if len(pages) > get_settings().max_batch_files:
             raise Refused(name, 413, f"more than {get_settings().max_batch_files} pages in one batch")
+    if len(refused) > MAX_REFUSED:
+        more = len(refused) - MAX_REFUSED
+        refused = [*refused[:MAX_REFUSED], Refused("...", 422, f"{more} more files refused")]
     return pages, refused

@@ -13,8 +13,11 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 
 import torch
+
+from pagewash.exceptions import JobTimeout
 
 RunFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -28,11 +31,16 @@ class Batcher:
         self.thread = threading.Thread(target=self._loop, name="pagewash-batcher", daemon=True)
         self.thread.start()
 
-    def run(self, x: torch.Tensor) -> torch.Tensor:
-        """(1, C, H, W) in -> (1, C, H, W) out, computed in some batch with other callers' inputs."""
+    def run(self, x: torch.Tensor, timeout: float | None = None) -> torch.Tensor:
+        """(1, C, H, W) in -> (1, C, H, W) out, computed in some batch with other callers' inputs.
+        Past ``timeout`` seconds the caller gives up (its job fails as timed out; a wedged
+        device must not hold a job until Redis hands it to another worker as well)."""
         done: Future = Future()
         self.inbox.put((x, done))
-        return done.result()
+        try:
+            return done.result(timeout=timeout)
+        except FutureTimeout as e:
+            raise JobTimeout(f"the device did not answer within {timeout:g} s") from e
 
     def stop(self) -> None:
         self.inbox.put(None)  # type: ignore[arg-type]

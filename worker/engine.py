@@ -55,7 +55,7 @@ def _run_page(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
         return _run(model, x)
     settings = get_settings()
     batcher = batcher_for(model, lambda b: _run(model, b), settings.max_batch, settings.batch_window_ms / 1000)
-    return batcher.run(x)
+    return batcher.run(x, timeout=settings.job_timeout)
 
 
 def _denoise_whole(model: LoadedModel, page: np.ndarray) -> np.ndarray:

@@ -63,9 +63,9 @@ def stop(**kwargs) -> None:
             log.warning("heartbeat: could not remove %s: %s", _key[0], e)
 
 
-def alive() -> list[dict]:
+def alive(r=None) -> list[dict]:
     """Every worker that beat within its TTL."""
-    r = get_redis()
+    r = r or get_redis()
     keys = list(r.scan_iter(match=PREFIX + "*", count=100))
     values = r.mget(keys) if keys else []
     return [json.loads(v) for v in values if v]

@@ -47,8 +47,12 @@ def claim(job_id: str, counter: str) -> dict[str, str] | None:
         return None
     if job["status"] in jobs.FINAL:
         log.info("job %s: already %s, redelivery ignored", job_id, job["status"])
+        if job.get("callback") == "pending":  # the worker died between finishing and the webhook
+            _send_callback(job_id)
         return None
     attempt = jobs.incr(r, job_id, counter)
+    if attempt < 0:  # deleted or finished since we looked
+        return None
     limit = get_settings().max_attempts
     if attempt > limit:
         finish(job_id, "failed", error=f"gave up after {limit} attempts: the job crashed or lost its worker each time")
@@ -65,16 +69,22 @@ def finish(job_id: str, status: str, error: str = "", **fields: Any) -> None:
     if job is None:
         return
     total = now - float(job["created"])
+    hook = bool(jobs.options(job).get("callback_url"))
+    if hook:
+        fields["callback"] = "pending"  # set with the final status: a crash before the send is seen
     if jobs.transition(r, job_id, status, finished=now, t_total=total, error=error, **fields) != 1:
         return
     done = jobs.get(r, job_id) or job
     jobs.observe(r, {**jobs.timings(done), "total": total})
     log.info("job %s: %s in %.2f s%s", job_id, status, total, f" ({error})" if error else "")
-    if jobs.options(done).get("callback_url"):
-        from worker.tasks import callback
+    if hook:
+        _send_callback(job_id)
 
-        jobs.update(r, job_id, callback="pending")
-        callback.delay(job_id)
+
+def _send_callback(job_id: str) -> None:
+    from worker.tasks import callback
+
+    callback.delay(job_id)
 
 
 def clean_page(job: dict[str, str], stages: dict[str, float]) -> bytes:
@@ -98,6 +108,14 @@ def run_clean(job_id: str) -> None:
     job = claim(job_id, "attempts")
     if job is None:
         return
+    try:
+        _run_clean(job_id, job)
+    except Exception as e:  # anything outside the steps (a publish, a record write) still ends the job
+        log.exception("job %s: unexpected error", job_id)
+        finish(job_id, "failed", error=f"internal error: {type(e).__name__}: {e}")
+
+
+def _run_clean(job_id: str, job: dict[str, str]) -> None:
     r, settings = get_redis(), get_settings()
     started = time.time()
     jobs.transition(
@@ -145,6 +163,14 @@ def run_ocr(job_id: str) -> None:
     job = claim(job_id, "ocr_attempts")
     if job is None:
         return
+    try:
+        _run_ocr(job_id, job)
+    except Exception as e:
+        log.exception("job %s: unexpected OCR error", job_id)
+        finish(job_id, "failed", error=f"internal OCR error: {type(e).__name__}: {e}")
+
+
+def _run_ocr(job_id: str, job: dict[str, str]) -> None:
     settings = get_settings()
     t0 = time.time()
     stages = {"ocr_queue": t0 - float(job.get("cleaned_at", t0))}

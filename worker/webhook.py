@@ -21,13 +21,17 @@ def check_url(url: str, allow_private: bool) -> str:
     """Refuse non-HTTP URLs, and hosts that resolve to loopback, private, link-local or other
     non-public addresses unless the operator allowed them. Checked at submit and at delivery
     (a name may resolve differently by then)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as e:  # a bad port or bracketed host
+        raise BadRequest(f"callback_url is not a valid URL: {e}") from e
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadRequest("callback_url must be an http:// or https:// URL with a host")
     if allow_private:
         return url
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as e:
         raise BadRequest(f"callback_url host {parts.hostname!r} does not resolve") from e
     for info in infos:

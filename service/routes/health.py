@@ -6,14 +6,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from pagewash.redisconn import get_redis
+from pagewash.redisconn import probe_client
+from pagewash.settings import get_settings
 from worker.heartbeat import alive
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     """The gateway process is up (liveness)."""
     return {"status": "ok"}
 
@@ -21,9 +22,10 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", responses={503: {"description": "Redis down or no worker alive"}})
 def readyz() -> JSONResponse:
     """200 only when Redis answers and at least one worker beat recently (readiness)."""
+    r = probe_client(get_settings().redis_url)
     try:
-        get_redis().ping()
-        workers = alive()
+        r.ping()
+        workers = alive(r)
     except Exception as e:
         return JSONResponse({"redis": f"unreachable: {type(e).__name__}", "workers": []}, status_code=503)
     body = {"redis": "ok", "workers": workers}

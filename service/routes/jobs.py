@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -27,6 +28,13 @@ def _job_or_404(r, job_id: str) -> dict[str, str]:
     if job is None:
         raise HTTPException(404, f"no job {job_id[:64]!r} (unknown, deleted or expired)")
     return job
+
+
+def _disposition(job: dict[str, str], suffix: str) -> str:
+    """inline; filename=ASCII fallback; filename*=the real (UTF-8) name: header values are latin-1."""
+    stem = (job.get("filename") or "page").rsplit(".", 1)[0] + suffix
+    ascii_name = stem.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(stem)}"
 
 
 def _done_or_409(job: dict[str, str]) -> None:
@@ -88,10 +96,7 @@ def get_image(r: RedisDep, blobs: BlobsDep, job_id: str) -> Response:
     png = blobs.get(f"{job_id}/image")
     if png is None:
         raise HTTPException(404, "the clean page has expired")
-    stem = (job.get("filename") or "page").rsplit(".", 1)[0]
-    return Response(
-        png, media_type="image/png", headers={"Content-Disposition": f'inline; filename="{stem}.clean.png"'}
-    )
+    return Response(png, media_type="image/png", headers={"Content-Disposition": _disposition(job, ".clean.png")})
 
 
 @router.get("/{job_id}/{kind}", responses={200: {"content": {"text/plain": {}}}, **ERRORS})
@@ -107,8 +112,10 @@ def get_text(r: RedisDep, blobs: BlobsDep, job_id: str, kind: str) -> Response:
     if body is None:
         raise HTTPException(404, f"the {kind} result has expired")
     media, ext = RESULT_TYPES[kind]
-    stem = (job.get("filename") or "page").rsplit(".", 1)[0]
-    return Response(body, media_type=media, headers={"Content-Disposition": f'inline; filename="{stem}.{ext}"'})
+    headers = {"Content-Disposition": _disposition(job, f".{ext}")}
+    if kind == "hocr":  # HTML from our origin: let a browser show it, never run anything in it
+        headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return Response(body, media_type=media, headers=headers)
 
 
 @router.delete("/{job_id}", status_code=204, responses=ERRORS)

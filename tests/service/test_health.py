@@ -53,3 +53,19 @@ def test_readyz_fails_when_the_only_worker_stops(tmp_path, sig):
         assert httpx.get(s.url + "/healthz").status_code == 200  # the gateway itself is alive
     finally:
         s.close()
+
+
+def test_readyz_answers_fast_when_redis_is_down(tmp_path):
+    from tests.stack import Stack, free_port
+
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    s = Stack(dead, {**__import__("os").environ, "PAGEWASH_REDIS_URL": dead}, tmp_path)
+    s.start_gateway()
+    try:
+        s.wait_up()
+        t0 = time.monotonic()
+        ready = httpx.get(s.url + "/readyz", timeout=30)
+        assert ready.status_code == 503 and "unreachable" in ready.json()["redis"]
+        assert time.monotonic() - t0 < 5
+    finally:
+        s.close()

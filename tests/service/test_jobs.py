@@ -123,6 +123,8 @@ def test_api_key_is_required_when_configured(stack):
         ({"model": "../../etc/passwd"}, "unknown model"),
         ({"lang": "eng; rm -rf /"}, "bad lang"),
         ({"callback_url": "file:///etc/passwd"}, "http"),
+        ({"callback_url": "http://example.com:99999/"}, "valid URL"),
+        ({"ocr": "true", "lang": "xyz"}, "tesseract-ocr-xyz"),
     ],
 )
 def test_bad_options_are_422(api, form, needle):
@@ -178,3 +180,13 @@ def test_webhook_is_retried_until_delivered(api):
         assert api.get(f"/v1/jobs/{job_id}").json()["callback"].startswith("delivered")
     finally:
         server.shutdown()
+
+
+def test_results_of_a_non_ascii_file_name_download(api):
+    response = api.post("/v1/jobs", files={"file": ("документ №1.png", crops(1)[0])}, data={"ocr": "true"})
+    record = wait_job(api, response.json()["id"])
+    image = api.get(f"/v1/jobs/{record['id']}/image")
+    assert image.status_code == 200
+    assert "filename*=UTF-8''%D0%B4" in image.headers["content-disposition"]
+    hocr = api.get(f"/v1/jobs/{record['id']}/hocr")
+    assert hocr.status_code == 200 and "sandbox" in hocr.headers["content-security-policy"]

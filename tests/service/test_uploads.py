@@ -93,3 +93,10 @@ def test_display_name_is_never_a_path():
     assert display_name("C:\\Users\\x\\scan 1.png") == "scan 1.png"
     assert display_name("<script>.png") == "_script_.png"
     assert display_name(None) == "upload"
+
+
+def test_archives_inside_archives_are_refused():
+    inner = zipped({"a.png": png()})
+    pages, refused = expand([("outer.zip", zipped({"inner.zip": inner, "b.png": png()}))])
+    assert [p.filename for p in pages] == ["b.png"]
+    assert refused[0].filename == "inner.zip" and "inside an archive" in refused[0].error

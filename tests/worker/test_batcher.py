@@ -62,3 +62,19 @@ def test_batched_engine_matches_unbatched(default_model, monkeypatch):
         get_settings.cache_clear()
     for a, t in zip(alone, together):
         assert np.abs(a - t).max() < 0.02
+
+
+def test_a_wedged_device_times_the_caller_out():
+    from pagewash.exceptions import JobTimeout
+
+    release = threading.Event()
+
+    def run(batch):
+        release.wait(5)
+        return batch
+
+    b = Batcher(run, max_batch=1, window_s=0.0)
+    with pytest.raises(JobTimeout, match="did not answer"):
+        b.run(torch.zeros(1, 1, 2, 2), timeout=0.2)
+    release.set()
+    b.stop()

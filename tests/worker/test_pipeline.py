@@ -93,3 +93,21 @@ def test_final_states_are_final(store):
     assert jobs.transition(store, job_id, "running") == -1
     assert jobs.transition(store, "0" * 32, "running") == 0
     assert jobs.get(store, job_id)["status"] == "failed"
+
+
+def test_a_job_deleted_mid_claim_is_not_recreated(store):
+    job_id = new_job(store, page_png())
+    jobs.delete(store, job_id)
+    assert jobs.incr(store, job_id, "attempts") == -2
+    assert not store.exists(jobs.JOB + job_id)
+    store.hset(jobs.JOB + job_id, "attempts", 1)  # a half-written record (as an old race could leave)
+    assert jobs.get(store, job_id) is None
+
+
+def test_a_webhook_lost_to_a_crash_is_sent_on_redelivery(store):
+    job_id = new_job(store, page_png(), callback_url="http://127.0.0.1:9/hook")
+    jobs.transition(store, job_id, "done", callback="pending")  # died before the send
+    before = store.llen("ocr")
+    pipeline.run_clean(job_id)  # the redelivered task
+    assert store.llen("ocr") == before + 1  # the callback task went out (queue ocr)
+    assert jobs.get(store, job_id)["status"] == "done"
