@@ -73,16 +73,6 @@ class ImageInfo:
     frames: int
 
 
-def probe(source: str | Path | bytes, max_pixels: int | None = None) -> ImageInfo:
-    """Format, size and page count from the header alone (no pixel decoding), after the same
-    checks as loading: what the gateway runs before it accepts an upload."""
-    img = _open(source, max_pixels)
-    try:
-        return ImageInfo((img.format or "?").lower(), img.width, img.height, getattr(img, "n_frames", 1))
-    finally:
-        img.close()
-
-
 def _open(source: str | Path | bytes, max_pixels: int | None = None) -> Image.Image:
     if isinstance(source, bytes | bytearray):
         if not source:
@@ -142,13 +132,14 @@ def load_pages(source: str | Path | bytes) -> list[np.ndarray]:
 
 
 def verify(source: str | Path | bytes, max_pixels: int | None = None) -> ImageInfo:
-    """Probe, then prove the pixel data is all there without paying for a full decode where a
-    cheaper proof exists: PNG chunk CRCs up to IEND, JPEG decoded at 1/8 scale (its entropy
-    data is still read to the end); other formats are decoded. Truncated or corrupt files fail
-    here, at upload time, rather than later on a worker."""
-    info = probe(source, max_pixels)
+    """Format, size and page count from the header (after the same checks as loading), then
+    proof that the pixel data is all there without paying for a full decode where a cheaper
+    proof exists: PNG chunk CRCs up to IEND, JPEG decoded at 1/8 scale (its entropy data is
+    still read to the end); other formats are decoded. Truncated or corrupt files fail here,
+    at upload time, rather than later on a worker."""
     img = _open(source, max_pixels)
     try:
+        info = ImageInfo((img.format or "?").lower(), img.width, img.height, getattr(img, "n_frames", 1))
         if info.format == "png":
             img.verify()
         else:

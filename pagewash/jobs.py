@@ -24,6 +24,7 @@ STATS = "pagewash:stats"
 HIST = "pagewash:hist:"
 ID = re.compile(r"^[0-9a-f]{32}$")
 FINAL = ("done", "failed")
+RESULTS = ("image", "text", "hocr", "tsv")  # result blobs a job may have, under "<job id>/<name>"
 STAGES = ("queue", "fetch", "decode", "denoise", "encode", "ocr_queue", "ocr", "total")
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 

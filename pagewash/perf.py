@@ -29,7 +29,7 @@ from training.metrics import cer
 from training.synth import category, make_sample
 from worker import tesseract
 from worker.batcher import Batcher
-from worker.engine import _pad_to, _run, denoise
+from worker.engine import denoise, pad_to, run_batch
 from worker.model_store import LoadedModel, get_model, pick_dtype
 
 LETTER = (2550, 3300)  # 8.5 x 11 in at 300 DPI
@@ -158,19 +158,19 @@ def throughput(
         for channels_last in (True, False):
             model = _variant(base, precision, channels_last)
             for b in batch_sizes:
-                x = _pad_to(torch.from_numpy(decoded[0])[None, None], model.net.stride).repeat(b, 1, 1, 1)
-                _run(model, x)  # warm-up (cuDNN autotune, allocator)
+                x = pad_to(torch.from_numpy(decoded[0])[None, None], model.net.stride).repeat(b, 1, 1, 1)
+                run_batch(model, x)  # warm-up (cuDNN autotune, allocator)
                 reps = max(n // b, 2)
                 t0 = time.perf_counter()
                 for _ in range(reps):
-                    _run(model, x)
+                    run_batch(model, x)
                 net_rate = reps * b / (time.perf_counter() - t0)
-                batcher = Batcher(lambda t, m=model: _run(m, t), max_batch=b, window_s=0.002)
+                batcher = Batcher(lambda t, m=model: run_batch(m, t), max_batch=b, window_s=0.002)
 
                 def one(png: bytes, batcher=batcher, stride=model.net.stride) -> int:
                     page = load_page(png)
                     h, w = page.shape
-                    y = batcher.run(_pad_to(torch.from_numpy(page)[None, None], stride))[0, 0, :h, :w].numpy()
+                    y = batcher.run(pad_to(torch.from_numpy(page)[None, None], stride))[0, 0, :h, :w].numpy()
                     return len(encode_png(to_u8(y)))
 
                 with ThreadPoolExecutor(max(2 * b, cores) + 2) as pool:

@@ -9,7 +9,6 @@ from dataclasses import asdict, dataclass
 import redis
 
 from pagewash import jobs
-from pagewash.blobs import BlobStore
 from pagewash.exceptions import BadRequest, TesseractMissing
 from pagewash.settings import get_settings
 from worker import tesseract
@@ -48,7 +47,6 @@ def check_options(opts: Options) -> Options:
 
 def submit(
     r: redis.Redis,
-    blobs: BlobStore,
     *,
     input_key: str,
     job_id: str,

@@ -135,21 +135,22 @@ def expand(files: list[tuple[str, bytes]]) -> tuple[list[Page], list[Refused]]:
     source = 0
     while queue:
         name, data, from_zip = queue.pop(0)
+        members = None
         try:
             if data[:4] == b"PK\x03\x04":
                 if from_zip:
                     raise Refused(name, 422, f"{name}: an archive inside an archive (send it unpacked)")
                 members = unzip(data, name)
-                budget -= sum(len(body) for _, body in members)
-                if budget < 0:
-                    raise Refused(name, 413, "the archives of this request unpack to more than the caps allow")
-                queue[:0] = [(n, body, True) for n, body in members]
-                continue
-            info = check_image(data, name)
-        except Refused as e:
-            if e.status == 413 and "this request" in e.error:
-                raise
+            else:
+                info = check_image(data, name)
+        except Refused as e:  # this file alone is refused; the rest go on
             refused.append(e)
+            continue
+        if members is not None:
+            budget -= sum(len(body) for _, body in members)
+            if budget < 0:  # the whole request is refused
+                raise Refused(name, 413, "the archives of this request unpack to more than the caps allow")
+            queue[:0] = [(n, body, True) for n, body in members]
             continue
         pages += [Page(name, data, i, source, info) for i in range(info.frames)]
         source += 1

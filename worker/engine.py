@@ -17,7 +17,7 @@ from worker.batcher import batcher_for
 from worker.model_store import LoadedModel
 
 
-def _run(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
+def run_batch(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
     """(B, 1, H, W) float32 on any device -> (B, 1, H, W) float32 on the CPU, clamped to [0, 1]."""
     if model.device.type == "cuda":
         x = x.pin_memory().to(model.device, non_blocking=True)
@@ -34,7 +34,7 @@ def _run(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
         return y.clamp(0, 1).cpu()
 
 
-def _pad_to(x: torch.Tensor, multiple: int) -> torch.Tensor:
+def pad_to(x: torch.Tensor, multiple: int) -> torch.Tensor:
     """Mirror the page into the padding (it looks like more page; replicated edge pixels
     look like streaks); pages smaller than the padding can only be replicated."""
     h, w = x.shape[-2:]
@@ -52,25 +52,25 @@ def batching(model: LoadedModel) -> bool:
 def _run_page(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
     """One padded page; on a batching device it shares a batch with other jobs' pages."""
     if not batching(model):
-        return _run(model, x)
+        return run_batch(model, x)
     settings = get_settings()
-    batcher = batcher_for(model, lambda b: _run(model, b), settings.max_batch, settings.batch_window_ms / 1000)
+    batcher = batcher_for(model, lambda b: run_batch(model, b), settings.max_batch, settings.batch_window_ms / 1000)
     return batcher.run(x, timeout=settings.job_timeout)
 
 
 def _denoise_whole(model: LoadedModel, page: np.ndarray) -> np.ndarray:
     h, w = page.shape
-    x = _pad_to(torch.from_numpy(page)[None, None], model.net.stride)
+    x = pad_to(torch.from_numpy(page)[None, None], model.net.stride)
     return _run_page(model, x)[0, 0, :h, :w].numpy()
 
 
 def _denoise_patches(model: LoadedModel, page: np.ndarray, batch: int = 4096) -> np.ndarray:
     """The article models see one 28x28 patch at a time: cut, run in batches, stitch."""
     h, w = page.shape
-    x = _pad_to(torch.from_numpy(page)[None, None], PATCH)[0, 0]  # (H', W')
+    x = pad_to(torch.from_numpy(page)[None, None], PATCH)[0, 0]  # (H', W')
     hp, wp = x.shape
     patches = x.reshape(hp // PATCH, PATCH, wp // PATCH, PATCH).permute(0, 2, 1, 3).reshape(-1, 1, PATCH, PATCH)
-    out = torch.cat([_run(model, patches[i : i + batch]) for i in range(0, len(patches), batch)])
+    out = torch.cat([run_batch(model, patches[i : i + batch]) for i in range(0, len(patches), batch)])
     out = out.reshape(hp // PATCH, wp // PATCH, PATCH, PATCH).permute(0, 2, 1, 3).reshape(hp, wp)
     return out[:h, :w].numpy()
 

@@ -105,36 +105,37 @@ def clean_page(job: dict[str, str], stages: dict[str, float]) -> bytes:
 
 
 def run_clean(job_id: str) -> None:
-    job = claim(job_id, "attempts")
+    run_claimed(job_id, "attempts", clean_steps, "")
+
+
+def run_claimed(job_id: str, counter: str, steps: Callable[..., None], what: str) -> None:
+    """Claim the job, run ``steps(job_id, job, stages)``, and end the job failed with a reason
+    for whatever they raise: a bug must fail the job, not kill the worker or loop."""
+    job = claim(job_id, counter)
     if job is None:
         return
+    stages: dict[str, float] = {}
     try:
-        _run_clean(job_id, job)
-    except Exception as e:  # anything outside the steps (a publish, a record write) still ends the job
-        log.exception("job %s: unexpected error", job_id)
-        finish(job_id, "failed", error=f"internal error: {type(e).__name__}: {e}")
+        steps(job_id, job, stages)
+    except PagewashError as e:
+        finish(job_id, "failed", error=f"{what}: {e}" if what else str(e), **{"t_" + k: v for k, v in stages.items()})
+    except Exception as e:
+        log.exception("job %s: unexpected %serror", job_id, f"{what} " if what else "")
+        label = f"internal {what} error" if what else "internal error"
+        finish(job_id, "failed", error=f"{label}: {type(e).__name__}: {e}")
 
 
-def _run_clean(job_id: str, job: dict[str, str]) -> None:
+def clean_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> None:
     r, settings = get_redis(), get_settings()
     started = time.time()
     jobs.transition(
         r, job_id, "running", started=started, t_queue=started - float(job["created"]), worker=HOST, pid=os.getpid()
     )
-    stages: dict[str, float] = {}
-    try:
-        with deadline(settings.job_timeout):
-            png = clean_page(job, stages)
-            if time.time() - started > settings.job_timeout:  # threads pool (GPU): no timer, check here
-                raise JobTimeout(f"the job ran past its deadline of {settings.job_timeout:g} s")
-            get_blobs().put(f"{job_id}/image", png)
-    except PagewashError as e:
-        finish(job_id, "failed", error=str(e), **{"t_" + k: v for k, v in stages.items()})
-        return
-    except Exception as e:  # a bug must fail the job with a reason, not kill the worker or loop
-        log.exception("job %s: unexpected error", job_id)
-        finish(job_id, "failed", error=f"internal error: {type(e).__name__}: {e}")
-        return
+    with deadline(settings.job_timeout):
+        png = clean_page(job, stages)
+        if time.time() - started > settings.job_timeout:  # threads pool (GPU): no timer, check here
+            raise JobTimeout(f"the job ran past its deadline of {settings.job_timeout:g} s")
+        get_blobs().put(f"{job_id}/image", png)
     timing = {"t_" + k: v for k, v in stages.items()}
     if jobs.options(job).get("ocr"):
         jobs.update(r, job_id, results="image", cleaned_at=time.time(), **timing)
@@ -160,38 +161,22 @@ def read_text(job: dict[str, str], png: bytes) -> dict[str, Any]:
 
 
 def run_ocr(job_id: str) -> None:
-    job = claim(job_id, "ocr_attempts")
-    if job is None:
-        return
-    try:
-        _run_ocr(job_id, job)
-    except Exception as e:
-        log.exception("job %s: unexpected OCR error", job_id)
-        finish(job_id, "failed", error=f"internal OCR error: {type(e).__name__}: {e}")
+    run_claimed(job_id, "ocr_attempts", ocr_steps, "OCR")
 
 
-def _run_ocr(job_id: str, job: dict[str, str]) -> None:
-    settings = get_settings()
+def ocr_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> None:
     t0 = time.time()
-    stages = {"ocr_queue": t0 - float(job.get("cleaned_at", t0))}
-    try:
-        with deadline(settings.job_timeout):
-            png = get_blobs().get(f"{job_id}/image")
-            if png is None:
-                raise BadImage("the clean page expired before OCR reached it")
-            out = timed(stages, "ocr", read_text, job, png)
-            blobs = get_blobs()
-            for name in ("text", "hocr", "tsv"):
-                blobs.put(f"{job_id}/{name}", out[name].encode())
-    except PagewashError as e:
-        finish(job_id, "failed", error=f"OCR: {e}", **{"t_" + k: v for k, v in stages.items()})
-        return
-    except Exception as e:
-        log.exception("job %s: unexpected OCR error", job_id)
-        finish(job_id, "failed", error=f"internal OCR error: {type(e).__name__}: {e}")
-        return
+    stages["ocr_queue"] = t0 - float(job.get("cleaned_at", t0))
+    with deadline(get_settings().job_timeout):
+        png = get_blobs().get(f"{job_id}/image")
+        if png is None:
+            raise BadImage("the clean page expired before OCR reached it")
+        out = timed(stages, "ocr", read_text, job, png)
+        blobs = get_blobs()
+        for name in jobs.RESULTS[1:]:
+            blobs.put(f"{job_id}/{name}", out[name].encode())
     extra = {"ocr_confidence": out["confidence"]} if out["confidence"] is not None else {}
-    finish(job_id, "done", results="image,text,hocr,tsv", **{"t_" + k: v for k, v in stages.items()}, **extra)
+    finish(job_id, "done", results=",".join(jobs.RESULTS), **{"t_" + k: v for k, v in stages.items()}, **extra)
 
 
 def deliver_callback(job_id: str) -> str:

@@ -64,7 +64,6 @@ def create_batch(
             blobs.put(key, page.data)
         submit(
             r,
-            blobs,
             input_key=key,
             job_id=job_id,
             filename=page.filename,

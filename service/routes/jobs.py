@@ -37,6 +37,13 @@ def _disposition(job: dict[str, str], suffix: str) -> str:
     return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(stem)}"
 
 
+def _blob_or_404(blobs, job_id: str, name: str) -> bytes:
+    data = blobs.get(f"{job_id}/{name}")
+    if data is None:
+        raise HTTPException(404, f"the {name} result has expired")
+    return data
+
+
 def _done_or_409(job: dict[str, str]) -> None:
     if job["status"] == "failed":
         raise HTTPException(409, f"job failed: {job.get('error') or 'no reason recorded'}")
@@ -70,7 +77,6 @@ def create_job(
     blobs.put(f"{job_id}/input", data)
     submit(
         r,
-        blobs,
         input_key=f"{job_id}/input",
         job_id=job_id,
         filename=name,
@@ -93,9 +99,7 @@ def get_image(r: RedisDep, blobs: BlobsDep, job_id: str) -> Response:
     """The clean page as PNG (409 until the job is done)."""
     job = _job_or_404(r, job_id)
     _done_or_409(job)
-    png = blobs.get(f"{job_id}/image")
-    if png is None:
-        raise HTTPException(404, "the clean page has expired")
+    png = _blob_or_404(blobs, job_id, "image")
     return Response(png, media_type="image/png", headers={"Content-Disposition": _disposition(job, ".clean.png")})
 
 
@@ -108,9 +112,7 @@ def get_text(r: RedisDep, blobs: BlobsDep, job_id: str, kind: str) -> Response:
     if not jobs.options(job).get("ocr"):
         raise HTTPException(404, "OCR was not asked for on this job (submit with ocr=true)")
     _done_or_409(job)
-    body = blobs.get(f"{job_id}/{kind}")
-    if body is None:
-        raise HTTPException(404, f"the {kind} result has expired")
+    body = _blob_or_404(blobs, job_id, kind)
     media, ext = RESULT_TYPES[kind]
     headers = {"Content-Disposition": _disposition(job, f".{ext}")}
     if kind == "hocr":  # HTML from our origin: let a browser show it, never run anything in it
@@ -124,7 +126,7 @@ async def delete_job(r: RedisDep, blobs: BlobsDep, job_id: str) -> Response:
     job = await run_in_threadpool(jobs.delete, r, job_id)
     if job is None:
         raise HTTPException(404, f"no job {job_id[:64]!r}")
-    keys = [f"{job_id}/{n}" for n in ("image", "text", "hocr", "tsv")]
+    keys = [f"{job_id}/{n}" for n in jobs.RESULTS]
     if job.get("input", "").startswith(job_id):
         keys.append(job["input"])
     await run_in_threadpool(blobs.delete, *keys)
