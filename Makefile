@@ -45,14 +45,15 @@ bench: install  # quality (evaluate) and speed (bench, with a local gateway + wo
 load: install  # 500 jobs from 32 clients against a gateway and 2 workers -> benchmarks/load.json
 	BIN=$(BIN) benchmarks/load.sh
 
-lint: install
+lint: install  # ruff, and the import layers (pyproject's importlinter contracts)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
-train: install  # the shipped pagenet: stage 1, the stage-2 and stage-3 fine-tunes, exported to worker/weights
+train: install  # the shipped pagenet: stage 1, the stage-2 and stage-3 fine-tunes, exported to pagewash/weights
 	$(BIN)/pagewash -v train --config training/configs/pagenet.toml
 	$(BIN)/pagewash -v train --config training/configs/pagenet-finetune.toml
-	$(BIN)/pagewash -v train --config training/configs/pagenet-showthrough.toml --export worker/weights/pagenet.pt
+	$(BIN)/pagewash -v train --config training/configs/pagenet-showthrough.toml --export pagewash/weights/pagenet.pt
 
 train-article: install
 	for a in dense1 dense conv; do $(BIN)/pagewash -v train --config training/configs/$$a.toml || exit 1; done

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from pagewash import tesseract
+from pagewash.engine import binarize as binarize_page
+from pagewash.engine import denoise
 from pagewash.exceptions import PagewashError
 from pagewash.imageio import IMAGE_SUFFIXES, iter_pages, save_png, to_u8
-from worker import tesseract
-from worker.engine import binarize as binarize_page
-from worker.engine import denoise
-from worker.model_store import LoadedModel
+from pagewash.model_store import LoadedModel
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
+from pagewash import tesseract
+from pagewash.engine import denoise
 from pagewash.imageio import load_page, save_png, to_u8
-from training.metrics import cer
-from worker import tesseract
-from worker.engine import denoise
-from worker.model_store import LoadedModel
+from pagewash.metrics import cer
+from pagewash.model_store import LoadedModel
 
 EXAMPLES = Path(__file__).parent / "examples"
 
@@ -48,16 +48,3 @@ def run_demo(model: LoadedModel, out: Path) -> list[dict]:
                 row.update(cer_before=cer(gt, before), cer_after=cer(gt, after))
         rows.append(row)
     return rows
-
-
-def print_table(rows: list[dict], out: Path) -> None:
-    lines = ["| example | CER before | CER after |", "|---|---|---|"]
-    for r in rows:
-        b, a = r.get("cer_before"), r.get("cer_after")
-        lines.append(f"| {r['example']} | {'-' if b is None else f'{b:.3f}'} | {'-' if a is None else f'{a:.3f}'} |")
-    table = "\n".join(lines)
-    (out / "summary.md").write_text(table + "\n")
-    print(table)
-    if not tesseract.available():
-        print("(tesseract not installed: OCR skipped; `make install` brings it)")
-    print(f"\nbefore/after pictures: {out}/*.before-after.png")

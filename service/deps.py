@@ -8,8 +8,8 @@ from typing import Annotated
 import redis
 from fastapi import Depends, Header, HTTPException
 
-from pagewash.blobs import BlobStore, get_blobs
-from pagewash.redisconn import get_redis
+from jobstore.blobs import BlobStore, get_blobs
+from jobstore.redisconn import get_redis
 from pagewash.settings import Settings, get_settings
 
 

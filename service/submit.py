@@ -8,12 +8,12 @@ from dataclasses import asdict, dataclass
 
 import redis
 
-from pagewash import jobs
+from jobstore import jobs
+from pagewash import tesseract
 from pagewash.exceptions import BadRequest, TesseractMissing
 from pagewash.settings import get_settings
-from worker import tesseract
+from pagewash.shipped import NAMES
 from worker.celery_app import CLEAN_QUEUE, app
-from worker.shipped import NAMES
 from worker.webhook import check_url
 
 LANG = re.compile(r"^[A-Za-z_]{2,20}(\+[A-Za-z_]{2,20}){0,4}$")

@@ -7,9 +7,9 @@ import shutil
 import pytest
 import torch
 
-from training.models import PageNet, PageNetConfig
-from worker.artifact import save_artifact
-from worker.model_store import LoadedModel, get_model
+from pagewash.artifact import save_artifact
+from pagewash.model_store import LoadedModel, get_model
+from pagewash.models import PageNet, PageNetConfig
 
 requires_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract not installed")
 

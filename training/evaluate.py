@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from pagewash import classical, tesseract
+from pagewash.engine import denoise
 from pagewash.imageio import to_u8
-from training.metrics import cer, rmse
+from pagewash.metrics import cer, rmse
+from pagewash.model_store import SHIPPED, get_model
 from training.synth import Sample, make_sample
-from worker import classical, tesseract
-from worker.engine import denoise
-from worker.model_store import SHIPPED, get_model
 
 BENCH_SEEDS = range(100_000, 100_000 + 10_000)  # val-split seeds no training run or model selection uses
 DEFAULT_METHODS = ["raw", "otsu", "sauvola", "bgnorm", "dense1", "dense", "conv", "default"]

@@ -25,15 +25,15 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from pagewash import tesseract
+from pagewash.artifact import load_artifact, save_artifact
+from pagewash.engine import denoise
+from pagewash.metrics import rmse
+from pagewash.model_store import LoadedModel, pick_dtype, resolve
+from pagewash.models import PATCH, build_model
 from training.dataset import PagePool, fixed_pages, jitter, load_pairs, random_crops
 from training.evaluate import ocr_cer
-from training.metrics import rmse
-from training.models import PATCH, build_model
 from training.synth import GENERATOR_VERSION
-from worker import tesseract
-from worker.artifact import load_artifact, save_artifact
-from worker.engine import denoise
-from worker.model_store import LoadedModel, pick_dtype, resolve
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class TrainConfig:
     init: str = ""  # artifact path or shipped name to start from (fine-tuning)
     pairs: str = ""  # folder with noisy/ and clean/ aligned pairs to train on instead of synthetic pages
     resume: bool = False  # continue from out/ckpt.pt
-    export: str = ""  # also copy the best artifact here (e.g. worker/weights/pagenet.pt)
+    export: str = ""  # also copy the best artifact here (e.g. pagewash/weights/pagenet.pt)
 
     @property
     def is_patch_model(self) -> bool:

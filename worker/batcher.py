@@ -17,7 +17,10 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 import torch
 
+from pagewash.engine import run_batch
 from pagewash.exceptions import JobTimeout
+from pagewash.model_store import LoadedModel
+from pagewash.settings import get_settings
 
 RunFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -90,3 +93,19 @@ def batcher_for(key: object, run: RunFn, max_batch: int, window_s: float) -> Bat
         if id(key) not in _batchers:
             _batchers[id(key)] = Batcher(run, max_batch, window_s)
         return _batchers[id(key)]
+
+
+def batching(model: LoadedModel) -> bool:
+    want = get_settings().batch
+    return want == "on" or (want == "auto" and model.device.type == "cuda")
+
+
+def runner_for(model: LoadedModel) -> RunFn | None:
+    """What the engine should run each padded page through: on a batching device, this
+    process's batcher for the model (pages share batches with other jobs'); else None, the
+    engine's own one-page run."""
+    if not batching(model):
+        return None
+    settings = get_settings()
+    batcher = batcher_for(model, lambda b: run_batch(model, b), settings.max_batch, settings.batch_window_ms / 1000)
+    return lambda x: batcher.run(x, timeout=settings.job_timeout)

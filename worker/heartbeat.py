@@ -13,7 +13,7 @@ from pathlib import Path
 
 from celery.signals import worker_ready, worker_shutdown
 
-from pagewash.redisconn import get_redis
+from jobstore.redisconn import get_redis
 from pagewash.settings import get_settings
 
 PREFIX = "pagewash:worker:"

@@ -16,11 +16,11 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pagewash import jobs
-from pagewash.blobs import get_blobs
+from jobstore import jobs
+from jobstore.blobs import get_blobs
+from jobstore.redisconn import get_redis
 from pagewash.exceptions import BadImage, JobTimeout, PagewashError
 from pagewash.imageio import encode_png, load_page, to_u8
-from pagewash.redisconn import get_redis
 from pagewash.settings import get_settings
 from worker.deadline import deadline
 
@@ -29,10 +29,10 @@ T = TypeVar("T")
 HOST = socket.gethostname()
 
 
-def timed(stages: dict[str, float], stage: str, fn: Callable[..., T], *args: Any) -> T:
+def timed(stages: dict[str, float], stage: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     t0 = time.perf_counter()
     try:
-        return fn(*args)
+        return fn(*args, **kwargs)
     finally:
         stages[stage] = time.perf_counter() - t0
 
@@ -89,8 +89,9 @@ def _send_callback(job_id: str) -> None:
 
 def clean_page(job: dict[str, str], stages: dict[str, float]) -> bytes:
     """Fetch, decode, denoise, encode: the input blob -> the clean page as PNG bytes."""
-    from worker.engine import binarize, denoise
-    from worker.model_store import get_model
+    from pagewash.engine import binarize, denoise
+    from pagewash.model_store import get_model
+    from worker.batcher import runner_for
 
     opts = jobs.options(job)
     data = timed(stages, "fetch", get_blobs().get, job["input"])
@@ -99,7 +100,7 @@ def clean_page(job: dict[str, str], stages: dict[str, float]) -> bytes:
     page = timed(stages, "decode", load_page, data, int(job.get("page", 0)))
     name = opts.get("model")
     model = get_model(None if name in (None, "default") else name)  # once per process; not denoise time
-    cleaned = timed(stages, "denoise", denoise, model, page)
+    cleaned = timed(stages, "denoise", denoise, model, page, run=runner_for(model))
     out = binarize(cleaned) if opts.get("binarize") else to_u8(cleaned)
     return timed(stages, "encode", encode_png, out)
 
@@ -148,7 +149,7 @@ def clean_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> N
 
 def read_text(job: dict[str, str], png: bytes) -> dict[str, Any]:
     """Tesseract on the clean page: all three formats come from one run."""
-    from worker import tesseract
+    from pagewash import tesseract
 
     opts = jobs.options(job)
     result = tesseract.ocr(load_page(png), lang=opts.get("lang"), formats=("txt", "hocr", "tsv"))

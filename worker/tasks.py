@@ -6,9 +6,9 @@ import logging
 import random
 
 import worker.heartbeat  # noqa: F401  (connects the liveness beat to the worker's signals)
-from pagewash import jobs
+from jobstore import jobs
+from jobstore.redisconn import get_redis
 from pagewash.exceptions import PagewashError
-from pagewash.redisconn import get_redis
 from pagewash.settings import get_settings
 from worker import pipeline
 from worker.celery_app import app

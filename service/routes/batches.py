@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 
-from pagewash import jobs
+from jobstore import jobs
 from service.deps import BlobsDep, RedisDep
 from service.routes.jobs import ERRORS
 from service.schemas import Batch, BatchCreated, BatchJob, Rejected

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from pagewash.redisconn import probe_client
+from jobstore.redisconn import probe_client
 from pagewash.settings import get_settings
 from worker.heartbeat import alive
 

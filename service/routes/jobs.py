@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from pagewash import jobs
+from jobstore import jobs
 from service.deps import BlobsDep, RedisDep
 from service.schemas import Error, Job, JobCreated
 from service.submit import Options, check_options, submit

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Response
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
-from pagewash import jobs
-from pagewash.redisconn import get_redis
+from jobstore import jobs
+from jobstore.redisconn import get_redis
 from worker.celery_app import QUEUES
 from worker.heartbeat import alive
 

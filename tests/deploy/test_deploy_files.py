@@ -85,9 +85,9 @@ def test_dockerfiles_are_multistage_non_root_with_tesseract(name):
     assert "tesseract-ocr" in final and "COPY --from=build /opt/venv" in final
     assert "\nUSER 10001" in final and "gcc" not in final and "build-essential" not in final
     assert ("download.pytorch.org/whl/cpu" in text) == (name == "Dockerfile.cpu")  # CUDA: PyPI's CUDA build
-    for package in ("pagewash", "training", "worker", "service"):
+    for package in ("pagewash", "jobstore", "training", "worker", "service", "cli"):
         assert f"COPY {package} " in text
-    assert (ROOT / "worker" / "weights" / "pagenet.pt").exists()  # baked in as package data
+    assert (ROOT / "pagewash" / "weights" / "pagenet.pt").exists()  # baked in as package data
 
 
 def test_kubernetes_manifests_validate_strictly():

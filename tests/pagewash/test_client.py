@@ -9,8 +9,8 @@ from PIL import Image
 
 from pagewash.batch import find_inputs
 from pagewash.client import STATE, Client, submit
+from tests.cli.test_cli_clean import BIN, make_folder
 from tests.conftest import API_KEY, requires_tesseract
-from tests.pagewash.test_cli_clean import BIN, make_folder
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -15,12 +15,12 @@ import pytest
 import redis
 from PIL import Image
 
-from pagewash import jobs
+from jobstore import jobs
+from pagewash.engine import denoise
 from pagewash.imageio import load_page, to_u8
+from pagewash.metrics import cer
 from tests.conftest import API_KEY, requires_tesseract
 from tests.stack import wait_job
-from training.metrics import cer
-from worker.engine import denoise
 
 EXAMPLES = Path(__file__).parents[2] / "pagewash" / "examples"
 

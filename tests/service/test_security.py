@@ -10,7 +10,7 @@ import pytest
 from celery import Celery
 from fastapi.testclient import TestClient
 
-from pagewash import jobs
+from jobstore import jobs
 from pagewash.settings import get_settings
 from tests.conftest import API_KEY
 from tests.service.test_jobs import crops

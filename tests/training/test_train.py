@@ -5,9 +5,9 @@ import json
 import pytest
 from PIL import Image
 
+from pagewash.artifact import load_artifact
 from training.synth import make_sample
 from training.train import TrainConfig, load_config, train
-from worker.artifact import load_artifact
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
+from pagewash.engine import denoise
 from pagewash.settings import get_settings
-from worker.batcher import Batcher
-from worker.engine import denoise
+from worker.batcher import Batcher, runner_for
 
 
 def test_batches_group_by_shape_and_return_each_callers_slice():
@@ -57,11 +57,18 @@ def test_batched_engine_matches_unbatched(default_model, monkeypatch):
     get_settings.cache_clear()
     try:
         with ThreadPoolExecutor(4) as pool:
-            together = list(pool.map(lambda p: denoise(default_model, p), pages))
+            run = runner_for(default_model)
+            assert run is not None
+            together = list(pool.map(lambda p: denoise(default_model, p, run=run), pages))
     finally:
         get_settings.cache_clear()
     for a, t in zip(alone, together):
         assert np.abs(a - t).max() < 0.02
+
+
+def test_no_batcher_off_the_gpu_by_default(default_model):
+    get_settings.cache_clear()
+    assert runner_for(default_model) is None  # a CPU model runs each page itself
 
 
 def test_a_wedged_device_times_the_caller_out():

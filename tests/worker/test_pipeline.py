@@ -10,9 +10,9 @@ import pytest
 import redis
 from PIL import Image
 
-from pagewash import jobs
-from pagewash.blobs import get_blobs
-from pagewash.redisconn import get_redis
+from jobstore import jobs
+from jobstore.blobs import get_blobs
+from jobstore.redisconn import get_redis
 from pagewash.settings import get_settings
 from tests.stack import redis_db
 from worker import pipeline

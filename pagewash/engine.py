@@ -1,20 +1,25 @@
 """Inference on any page size: pad to the network's stride, or cut overlapping tiles.
 
 Everything here is stateless functions of (model, page), so concurrent callers in one
-process can share a loaded model.
+process can share a loaded model. How a padded page reaches the device is a function the
+caller may pass (``run``): a GPU worker hands in its cross-job batcher, everyone else runs
+the page on its own.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from pagewash.model_store import LoadedModel
+from pagewash.models import PATCH
 from pagewash.settings import get_settings
-from training.models import PATCH
-from worker.batcher import batcher_for
-from worker.model_store import LoadedModel
+
+Run = Callable[[torch.Tensor], torch.Tensor]  # (B, 1, H, W) padded pages -> cleaned, on the CPU
 
 
 def run_batch(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
@@ -44,24 +49,11 @@ def pad_to(x: torch.Tensor, multiple: int) -> torch.Tensor:
     return F.pad(x, (0, pw, 0, ph), mode="reflect" if ph < h and pw < w else "replicate")
 
 
-def batching(model: LoadedModel) -> bool:
-    want = get_settings().batch
-    return want == "on" or (want == "auto" and model.device.type == "cuda")
-
-
-def _run_page(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
-    """One padded page; on a batching device it shares a batch with other jobs' pages."""
-    if not batching(model):
-        return run_batch(model, x)
-    settings = get_settings()
-    batcher = batcher_for(model, lambda b: run_batch(model, b), settings.max_batch, settings.batch_window_ms / 1000)
-    return batcher.run(x, timeout=settings.job_timeout)
-
-
-def _denoise_whole(model: LoadedModel, page: np.ndarray) -> np.ndarray:
+def _denoise_whole(model: LoadedModel, page: np.ndarray, run: Run | None) -> np.ndarray:
     h, w = page.shape
     x = pad_to(torch.from_numpy(page)[None, None], model.net.stride)
-    return _run_page(model, x)[0, 0, :h, :w].numpy()
+    y = run(x) if run else run_batch(model, x)
+    return y[0, 0, :h, :w].numpy()
 
 
 def _denoise_patches(model: LoadedModel, page: np.ndarray, batch: int = 4096) -> np.ndarray:
@@ -75,7 +67,7 @@ def _denoise_patches(model: LoadedModel, page: np.ndarray, batch: int = 4096) ->
     return out[:h, :w].numpy()
 
 
-def _denoise_tiled(model: LoadedModel, page: np.ndarray, tile: int, overlap: int) -> np.ndarray:
+def _denoise_tiled(model: LoadedModel, page: np.ndarray, tile: int, overlap: int, run: Run | None) -> np.ndarray:
     """Overlapping tiles whose ``overlap``-pixel borders are cropped off before stitching."""
     h, w = page.shape
     out = np.empty_like(page)
@@ -84,17 +76,24 @@ def _denoise_tiled(model: LoadedModel, page: np.ndarray, tile: int, overlap: int
             y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
             ya, xa = max(y0 - overlap, 0), max(x0 - overlap, 0)
             yb, xb = min(y1 + overlap, h), min(x1 + overlap, w)
-            cleaned = _denoise_whole(model, np.ascontiguousarray(page[ya:yb, xa:xb]))
+            cleaned = _denoise_whole(model, np.ascontiguousarray(page[ya:yb, xa:xb]), run)
             out[y0:y1, x0:x1] = cleaned[y0 - ya : y1 - ya, x0 - xa : x1 - xa]
     return out
 
 
-def denoise(model: LoadedModel, page: np.ndarray, tile: int | None = None, overlap: int | None = None) -> np.ndarray:
+def denoise(
+    model: LoadedModel,
+    page: np.ndarray,
+    tile: int | None = None,
+    overlap: int | None = None,
+    run: Run | None = None,
+) -> np.ndarray:
     """Clean one grey page ((H, W) float32, 1 = white) -> float32 page of the same size.
 
     A page the model would barely change is returned untouched: on an already clean page even
     invisible edits to anti-aliasing can change how Tesseract segments it, and never making
-    a good page worse matters more than polishing it.
+    a good page worse matters more than polishing it. ``run`` replaces the plain
+    ``run_batch(model, x)`` for each padded page or tile (a worker's batcher).
     """
     page = np.ascontiguousarray(page, dtype=np.float32)
     if model.arch != "pagenet":
@@ -104,9 +103,9 @@ def denoise(model: LoadedModel, page: np.ndarray, tile: int | None = None, overl
     overlap = settings.tile_overlap if overlap is None else overlap
     h, w = page.shape
     if h <= tile + 2 * overlap and w <= tile + 2 * overlap:
-        cleaned = _denoise_whole(model, page)
+        cleaned = _denoise_whole(model, page, run)
     else:
-        cleaned = _denoise_tiled(model, page, tile, overlap)
+        cleaned = _denoise_tiled(model, page, tile, overlap, run)
     if float(np.abs(cleaned - page).mean()) < settings.keep_clean_below:
         return page
     return cleaned

@@ -4,33 +4,28 @@
    on the same page, measured in the same run (medians).
 2. On degraded pages: clean + OCR against OCR alone on the raw page (noise slows Tesseract).
 3. With ``server``: the service's overhead per job at 1 and 16 concurrent clients.
-4. Device throughput end to end (decode, transfer, network, encode) at several batch sizes,
-   precisions and memory formats; on a GPU this is the number that matters, on the CPU it is a
-   smoke test with small pages. Stage-only rates show which side caps it.
+
+The fourth part, device throughput through a worker's batcher, lives with the batcher in
+``worker/throughput.py``; ``write_report`` formats all four.
 """
 
 from __future__ import annotations
 
-import copy
 import json
-import os
 import statistics
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from pagewash.imageio import encode_png, load_page, to_u8
-from training.metrics import cer
+from pagewash import tesseract
+from pagewash.engine import denoise
+from pagewash.metrics import cer
+from pagewash.model_store import get_model
 from training.synth import category, make_sample
-from worker import tesseract
-from worker.batcher import Batcher
-from worker.engine import denoise, pad_to, run_batch
-from worker.model_store import LoadedModel, get_model, pick_dtype
 
 LETTER = (2550, 3300)  # 8.5 x 11 in at 300 DPI
 SEED = 700_000  # held-out seeds, never trained on
@@ -105,7 +100,7 @@ def clean_then_ocr(pages: int = 6, progress: Callable[[], None] | None = None) -
 
 
 def service_overhead(server: str, api_key: str | None) -> dict[str, Any]:
-    from pagewash.loadtest import run
+    from training.loadtest import run
 
     out = {}
     for clients, n in ((1, 40), (16, 320)):
@@ -123,83 +118,6 @@ def service_overhead(server: str, api_key: str | None) -> dict[str, Any]:
         )
         out[f"{clients}_clients"] = {"jobs": n, **{k: report[k] for k in keys}}
     return out
-
-
-def _variant(model: LoadedModel, precision: str, channels_last: bool) -> LoadedModel:
-    net = copy.deepcopy(model.net)
-    net = net.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
-    return LoadedModel(net, model.info, model.device, pick_dtype(model.device, precision))
-
-
-def throughput(
-    device: str,
-    size: tuple[int, int],
-    n: int,
-    batch_sizes: list[int],
-    precisions: list[str],
-    progress: Callable[[], None] | None = None,
-) -> dict[str, Any]:
-    """Pages per second through decode -> batch on the device -> encode, with the stage-only
-    rates beside it (decode and encode use every core; the network one batch at a time)."""
-    base = get_model("default", device)
-    pngs = [encode_png(make_sample(SEED + 100 + i, "val", size).noisy) for i in range(min(n, 8))]
-    pngs = [pngs[i % len(pngs)] for i in range(n)]
-    cores = os.cpu_count() or 1
-    rows = []
-    with ThreadPoolExecutor(cores) as pool:
-        t0 = time.perf_counter()
-        decoded = list(pool.map(load_page, pngs))
-        decode_rate = n / (time.perf_counter() - t0)
-        u8 = [to_u8(p) for p in decoded]
-        t0 = time.perf_counter()
-        list(pool.map(encode_png, u8))
-        encode_rate = n / (time.perf_counter() - t0)
-    for precision in precisions:
-        for channels_last in (True, False):
-            model = _variant(base, precision, channels_last)
-            for b in batch_sizes:
-                x = pad_to(torch.from_numpy(decoded[0])[None, None], model.net.stride).repeat(b, 1, 1, 1)
-                run_batch(model, x)  # warm-up (cuDNN autotune, allocator)
-                reps = max(n // b, 2)
-                t0 = time.perf_counter()
-                for _ in range(reps):
-                    run_batch(model, x)
-                net_rate = reps * b / (time.perf_counter() - t0)
-                batcher = Batcher(lambda t, m=model: run_batch(m, t), max_batch=b, window_s=0.002)
-
-                def one(png: bytes, batcher=batcher, stride=model.net.stride) -> int:
-                    page = load_page(png)
-                    h, w = page.shape
-                    y = batcher.run(pad_to(torch.from_numpy(page)[None, None], stride))[0, 0, :h, :w].numpy()
-                    return len(encode_png(to_u8(y)))
-
-                with ThreadPoolExecutor(max(2 * b, cores) + 2) as pool:
-                    t0 = time.perf_counter()
-                    list(pool.map(one, pngs))
-                    e2e = n / (time.perf_counter() - t0)
-                batcher.stop()
-                rows.append(
-                    {
-                        "precision": str(model.dtype or "fp32").replace("torch.", ""),
-                        "channels_last": channels_last,
-                        "batch": b,
-                        "pages_per_s": round(e2e, 2),
-                        "network_only_pages_per_s": round(net_rate, 2),
-                        "mean_batch_filled": round(batcher.items / max(batcher.batches, 1), 2),
-                    }
-                )
-                if progress:
-                    progress()
-    name = torch.cuda.get_device_name(0) if base.device.type == "cuda" else "CPU"
-    return {
-        "device": name,
-        "page": f"{size[0]}x{size[1]}",
-        "pages": n,
-        "decode_only_pages_per_s": round(decode_rate, 2),
-        "encode_only_pages_per_s": round(encode_rate, 2),
-        "cpu_cores": cores,
-        "rows": rows,
-    }
 
 
 def write_report(result: dict[str, Any], out: Path) -> None:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from worker.classical import METHODS
+from pagewash.classical import METHODS
 
 
 @pytest.mark.parametrize("name", sorted(METHODS))

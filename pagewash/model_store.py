@@ -13,10 +13,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from pagewash.artifact import load_artifact
 from pagewash.exceptions import ModelNotFound
 from pagewash.settings import get_settings
-from worker.artifact import load_artifact
-from worker.shipped import ALIASES, NAMES, SHIPPED, WEIGHTS_DIR
+from pagewash.shipped import ALIASES, NAMES, SHIPPED, WEIGHTS_DIR
 
 
 @dataclass

@@ -1,8 +1,8 @@
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from pagewash import tesseract
 from tests.conftest import requires_tesseract
-from worker import tesseract
 
 
 @requires_tesseract

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from worker.engine import binarize, denoise
+from pagewash.engine import binarize, denoise
 
 
 @pytest.mark.parametrize("shape", [(3, 5), (1, 1), (5, 3), (63, 65), (129, 257), (700, 517)])
@@ -23,7 +23,7 @@ def test_tiles_match_whole_page_away_from_seams(tiny_model):
 
 @pytest.mark.parametrize("name", ["dense1", "dense", "conv"])
 def test_article_models_clean_odd_sizes(name):
-    from worker.model_store import get_model
+    from pagewash.model_store import get_model
 
     model = get_model(name, "cpu")
     for shape in [(3, 5), (29, 57), (100, 31)]:

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from training.models import PATCH, PageNet, build_model, model_hparams
+from pagewash.models import PATCH, PageNet, build_model, model_hparams
 
 
 @pytest.mark.parametrize("arch", ["dense", "deep-dense", "conv"])

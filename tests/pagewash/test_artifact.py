@@ -1,9 +1,9 @@
 import pytest
 import torch
 
+from pagewash.artifact import load_artifact, read_artifact, save_artifact
 from pagewash.exceptions import BadArtifact
-from training.models import build_model
-from worker.artifact import load_artifact, read_artifact, save_artifact
+from pagewash.models import build_model
 
 
 @pytest.mark.parametrize("arch", ["dense", "deep-dense", "conv", "pagenet"])

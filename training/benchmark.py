@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from pagewash.imageio import IMAGE_SUFFIXES, load_page, to_u8
-from training.metrics import cer, psnr, rmse, wer, word_recall
+from pagewash.metrics import cer, psnr, rmse, wer, word_recall
 
 
 @dataclass
@@ -60,8 +60,8 @@ def _init_worker() -> None:
 
 def score_item(item: Item, methods: list[str], lang: str) -> list[dict]:
     """All methods on one file -> one row per method."""
+    from pagewash import tesseract
     from training.evaluate import method
-    from worker import tesseract
 
     page = load_page(item.image)
     truth = item.truth.read_text()

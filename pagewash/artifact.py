@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from pagewash.exceptions import BadArtifact
-from training.models import build_model, model_hparams
+from pagewash.models import build_model, model_hparams
 
 FORMAT = "pagewash-model"
 FORMAT_VERSION = 1

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from training.metrics import cer, psnr, rmse, wer, word_recall
+from pagewash.metrics import cer, psnr, rmse, wer, word_recall
 
 
 def test_cer_known_strings():

@@ -1,7 +1,7 @@
 import pytest
 
 from pagewash.exceptions import ModelNotFound
-from worker.model_store import SHIPPED, WEIGHTS_DIR, get_model, resolve
+from pagewash.model_store import SHIPPED, WEIGHTS_DIR, get_model, resolve
 
 
 def test_shipped_models_are_small_and_present():

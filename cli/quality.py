@@ -1,0 +1,147 @@
+"""Measuring and making models: ``benchmark``, ``evaluate``, ``synth`` and ``train``."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import re
+import sys
+from pathlib import Path
+
+from cli.spec import Arg, Command, arg, size
+
+
+def run_benchmark(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from pagewash import tesseract
+    from pagewash.settings import get_settings
+    from training.benchmark import find_items, run
+
+    lang = args.lang or get_settings().tesseract_lang
+    tesseract.check(lang)
+    data, out = Path(args.data), Path(args.output)
+    with tqdm(total=len(find_items(data)[0]), desc="benchmark", unit="file") as bar:
+        result = run(data, out, args.methods.split(","), lang, args.jobs, progress=lambda: bar.update(1))
+    for note in result["skipped"]:
+        print(f"pagewash: {note}", file=sys.stderr)
+    print((out / "report.md").read_text())
+    return 0
+
+
+def methods_arg(what: str) -> Arg:
+    from training.evaluate import DEFAULT_METHODS
+
+    default = ",".join(DEFAULT_METHODS)
+    return arg("--methods", default=default, help=f"comma-separated (default {default}); {what}")
+
+
+def benchmark_args() -> list[Arg]:
+    return [
+        arg("data", metavar="DATA"),
+        arg("-o", "--output", required=True, metavar="REPORT"),
+        methods_arg("raw, otsu, sauvola, bgnorm, shipped model names or artifact paths"),
+        arg("--lang", default=None, help="Tesseract language(s), default eng"),
+        arg("--jobs", type=int, default=2, help="parallel processes, one file each (default 2)"),
+    ]
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from training.evaluate import run
+
+    out = Path(args.output)
+    run(args.pages, args.methods.split(","), out, jobs=args.jobs, speed=not args.no_speed)
+    print((out / "evaluate.md").read_text())
+    return 0
+
+
+def evaluate_args() -> list[Arg]:
+    return [
+        arg("-o", "--output", default="benchmarks", help="output folder (default benchmarks)"),
+        arg("--pages", type=int, default=60, help="held-out pages to score (default 60)"),
+        methods_arg("raw, otsu, sauvola, bgnorm, and model names"),
+        arg("--jobs", type=int, default=2, help="parallel Tesseract processes"),
+        arg("--no-speed", action="store_true", help="skip the 2550x3300 timing"),
+    ]
+
+
+def run_synth(args: argparse.Namespace) -> int:
+    from training.synth import write_set
+
+    written = write_set(Path(args.output), args.n, args.seed, args.size, split=args.split)
+    print(f"wrote {len(written)} pages with ground truth and clean references to {args.output}")
+    return 0
+
+
+def synth_args() -> list[Arg]:
+    return [
+        arg("output", metavar="OUT"),
+        arg("--n", type=int, default=20, help="pages (default 20)"),
+        arg("--seed", type=int, default=500_000, help="first seed (default 500000, never used in training)"),
+        arg("--size", type=size, default=None, help="WxH, e.g. 1400x1000 (default: varies per page)"),
+        arg("--split", default="val", choices=["val", "train"], help="font split (default val: held-out)"),
+    ]
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from training.train import TrainConfig, load_config, train
+
+    overrides = {n: getattr(args, n) for n in TrainConfig.__dataclass_fields__ if hasattr(args, n)}
+    artifact = train(load_config(args.config, overrides))
+    print(f"model: {artifact}")
+    return 0
+
+
+def train_args() -> list[Arg]:
+    """One flag per TrainConfig field, its help taken from the field's comment."""
+    from training.train import TrainConfig
+
+    out = [arg("--config", help="TOML file with TrainConfig fields (training/configs/*.toml)")]
+    comments = dict(re.findall(r"^\s+(\w+): .*?#\s*(.+)$", inspect.getsource(TrainConfig), re.M))
+    for name, f in TrainConfig.__dataclass_fields__.items():
+        flag, note = "--" + name.replace("_", "-"), comments.get(name, "")
+        if str(f.type) == "bool":
+            out.append(arg(flag, dest=name, action="store_true", default=None, help=f"{note} (default {f.default})"))
+        elif kind := {"int": int, "float": float, "str": str}.get(str(f.type)):
+            out.append(arg(flag, dest=name, type=kind, default=None, help=f"{note} (default {f.default!r})"))
+    return out
+
+
+COMMANDS = [
+    Command(
+        "benchmark",
+        "how much better OCR gets on your pages, per method",
+        "DATA holds NAME.<image> inputs with NAME.gt.txt ground truth and optional "
+        "NAME.clean.png references (*.clean.* files are never inputs). Writes summary.json, "
+        "per_file.csv, report.md and PNG plots (CER per method; per category when names are "
+        "NNN_category) into REPORT.",
+        run_benchmark,
+        benchmark_args,
+    ),
+    Command(
+        "synth",
+        "write a synthetic benchmark set (inputs, ground truth, clean references)",
+        "Write N degraded pages as OUT/NNN_category.png with NNN_category.gt.txt and "
+        "NNN_category.clean.png, deterministic from --seed; the layout `pagewash benchmark` reads. "
+        "Pages use the held-out fonts (--split val) unless --split train.",
+        run_synth,
+        synth_args,
+    ),
+    Command(
+        "evaluate",
+        "quality (Tesseract CER, RMSE) and speed on the held-out synthetic split",
+        "Clean held-out synthetic pages (fonts never trained on) with each method, read "
+        "them with Tesseract, and time the default model on a 2550x3300 page. Writes evaluate.json, "
+        "evaluate.md and evaluate.png into OUT.",
+        run_evaluate,
+        evaluate_args,
+    ),
+    Command(
+        "train",
+        "train a model on synthetic pages (or fine-tune on your own pairs)",
+        "Train a denoising model. Defaults come from TrainConfig, then --config FILE (TOML), "
+        "then flags. Fine-tune with --init default --pairs DIR, where DIR holds noisy/X.png and clean/X.png.",
+        run_train,
+        train_args,
+    ),
+]
