@@ -181,15 +181,15 @@ def _record_pid(s: Stack, job_id: str) -> int:
 
 
 def test_job_past_its_deadline_fails_and_frees_the_worker(tmp_path):
-    s = make_stack(tmp_path, 15, job_timeout="0.3")
+    s = make_stack(tmp_path, 15, job_timeout="0.8")
     s.start_gateway()
     s.start_worker("worker", "--concurrency", "1")
     try:
         s.wait_ready()
         api = httpx.Client(base_url=s.url, timeout=60)
-        slow = api.post("/v1/jobs", files={"file": ("slow.png", slow_page())}).json()["id"]
+        slow = api.post("/v1/jobs", files={"file": ("slow.png", slow_page(8000, 6000))}).json()["id"]
         record = wait_job(api, slow)
-        assert record["status"] == "failed" and "deadline of 0.3 s" in record["error"], record
+        assert record["status"] == "failed" and "deadline of 0.8 s" in record["error"], record
         fast = wait_job(api, api.post("/v1/jobs", files={"file": ("p.png", crops(1)[0][:])}).json()["id"])
         assert fast["status"] == "done" and fast["attempts"] == 1
     finally:
