@@ -50,10 +50,11 @@ lint: install  # ruff, and the import layers (pyproject's importlinter contracts
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-train: install  # the shipped pagenet: stage 1, the stage-2 and stage-3 fine-tunes, exported to pagewash/weights
+train: install  # the shipped pagenet: stage 1, then the stage-2, 3 and 4 fine-tunes, exported to pagewash/weights
 	$(BIN)/pagewash -v train --config training/configs/pagenet.toml
 	$(BIN)/pagewash -v train --config training/configs/pagenet-finetune.toml
-	$(BIN)/pagewash -v train --config training/configs/pagenet-showthrough.toml --export pagewash/weights/pagenet.pt
+	$(BIN)/pagewash -v train --config training/configs/pagenet-showthrough.toml
+	$(BIN)/pagewash -v train --config training/configs/pagenet-v2.toml --export pagewash/weights/pagenet.pt
 
 train-article: install
 	for a in dense1 dense conv; do $(BIN)/pagewash -v train --config training/configs/$$a.toml || exit 1; done

@@ -35,6 +35,7 @@ def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
             psm=args.psm or settings.tesseract_psm,
             formats=formats,
             jobs=args.jobs,
+            verify=settings.verify if args.verify is None else args.verify,
         )
     out = Path(args.output)
     no_clean = getattr(args, "no_clean", False)
@@ -103,6 +104,13 @@ def page_args() -> list[Arg]:
             help="Tesseract page segmentation mode (default 3); env PAGEWASH_TESSERACT_PSM",
         ),
         arg("--jobs", type=int, default=2, help="parallel Tesseract processes (default 2)"),
+        arg(
+            "--verify",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="with OCR, also read the raw page and keep whichever read Tesseract is surer of, so cleaning "
+            "never costs text (default on; a second Tesseract run per changed page); env PAGEWASH_VERIFY",
+        ),
         arg("-q", "--quiet", action="store_true", help="no progress bar"),
         arg(
             "--server",

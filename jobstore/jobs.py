@@ -223,6 +223,7 @@ def describe(job: dict[str, str], base: str = "") -> dict[str, Any]:
         "timings": timings(job),
         "error": job.get("error") or None,
         "ocr_confidence": num("ocr_confidence"),
+        "ocr_source": job.get("ocr_source") or None,
         "callback": job.get("callback") or None,
         "links": links,
     }

@@ -22,6 +22,7 @@ from pagewash.engine import denoise
 from pagewash.exceptions import PagewashError
 from pagewash.imageio import IMAGE_SUFFIXES, iter_pages, save_png, to_u8
 from pagewash.model_store import LoadedModel
+from pagewash.verify import read_best
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +89,22 @@ class OcrOptions:
     psm: int = 3  # Tesseract page segmentation mode
     formats: tuple[str, ...] = ("txt",)
     jobs: int = 2  # Tesseract processes (each on one core)
+    verify: bool = True  # also read the raw page; keep the read Tesseract is surer of (pagewash.verify)
 
 
-def ocr_to_files(page: np.ndarray, png_path: Path, lang: str, psm: int, formats: tuple[str, ...]) -> None:
-    """Write ``x.txt`` / ``x.hocr`` / ``x.tsv`` beside ``x.png`` (runs in a pool process)."""
-    result = tesseract.ocr(page, lang=lang, psm=psm, formats=formats)
+def ocr_to_files(
+    page: np.ndarray, png_path: Path, lang: str, psm: int, formats: tuple[str, ...], raw: np.ndarray | None = None
+) -> None:
+    """Write ``x.txt`` / ``x.hocr`` / ``x.tsv`` beside ``x.png`` (runs in a pool process). With
+    ``raw``, the raw page is read too, and where its read wins it replaces ``x.png`` as well,
+    so the picture and the text agree."""
+    if raw is None:
+        result = tesseract.ocr(page, lang=lang, psm=psm, formats=formats)
+    else:
+        result, source = read_best(raw, page, lang=lang, psm=psm, formats=formats)
+        if source == "raw":
+            log.info("%s: the raw page reads better than the cleaned one; keeping it", png_path)
+            save_png(png_path, raw)
     for fmt in formats:
         text = {"txt": result.text, "hocr": result.hocr, "tsv": result.tsv}[fmt]
         tmp = png_path.with_suffix(f".{fmt}.part")
@@ -112,7 +124,8 @@ def clean_file(
         result = binarize_page(cleaned) if binarize else to_u8(cleaned)
         save_png(path, result)
         if ocr_pool is not None and ocr is not None:
-            futures.append(ocr_pool.submit(ocr_to_files, result, path, ocr.lang, ocr.psm, ocr.formats))
+            raw = to_u8(page) if ocr.verify and model is not None else None
+            futures.append(ocr_pool.submit(ocr_to_files, result, path, ocr.lang, ocr.psm, ocr.formats, raw))
     return len(pages), futures
 
 

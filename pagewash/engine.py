@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from pagewash.model_store import LoadedModel
 from pagewash.models import PATCH
+from pagewash.polarity import normalise_polarity
 from pagewash.settings import get_settings
 
 Run = Callable[[torch.Tensor], torch.Tensor]  # (B, 1, H, W) padded pages -> cleaned, on the CPU
@@ -92,13 +93,17 @@ def denoise(
 
     A page the model would barely change is returned untouched: on an already clean page even
     invisible edits to anti-aliasing can change how Tesseract segments it, and never making
-    a good page worse matters more than polishing it. ``run`` replaces the plain
-    ``run_batch(model, x)`` for each padded page or tile (a worker's batcher).
+    a good page worse matters more than polishing it. Reversed text (white on dark) is made
+    dark-on-light first (``polarity``): the network would take its dark ground for a stain.
+    ``run`` replaces the plain ``run_batch(model, x)`` for each padded page or tile (a
+    worker's batcher).
     """
+    settings = get_settings()
     page = np.ascontiguousarray(page, dtype=np.float32)
+    if settings.fix_polarity:
+        page = normalise_polarity(page)
     if model.arch != "pagenet":
         return _denoise_patches(model, page)
-    settings = get_settings()
     tile = tile or settings.tile
     overlap = settings.tile_overlap if overlap is None else overlap
     h, w = page.shape

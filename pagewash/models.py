@@ -147,6 +147,30 @@ class PageNet(nn.Module):
         return x + self.residual(x)
 
 
+@torch.no_grad()
+def widen(net: PageNet, widths: list[int]) -> PageNet:
+    """A PageNet with more channels per level that computes exactly what ``net`` does.
+
+    Every old weight is copied; weights from a new channel into an old one start at zero, so
+    the new channels change nothing until training gives them a say, and weights into new
+    channels keep their random init, so they have something to learn from. This lets a
+    trained model grow into its speed budget without starting over."""
+    old = net.cfg.widths
+    if len(widths) != len(old) or any(n < o for n, o in zip(widths, old)):
+        raise ValueError(f"widths {widths} must have {len(old)} levels, each at least {old}")
+    wide = PageNet(PageNetConfig(net.cfg.unshuffle, list(widths), list(net.cfg.blocks)))
+    wide.head.weight.normal_(0, 1e-3)  # into the head from new channels is zeroed below anyway
+    for small, big in zip(net.state_dict().values(), wide.state_dict().values()):
+        if small.shape == big.shape:
+            big.copy_(small)
+            continue
+        index = tuple(slice(0, n) for n in small.shape)
+        big[index] = small
+        if big.dim() == 4 and big.shape[1] > small.shape[1]:
+            big[: small.shape[0], small.shape[1] :] = 0  # new inputs say nothing to old outputs
+    return wide
+
+
 ARCHITECTURES: dict[str, type[nn.Module]] = {
     "dense": DenseAE,
     "deep-dense": DeepDenseAE,

@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     precision: str = "auto"  # auto (bf16 where the CPU/GPU does it fast), fp32, bf16, fp16
     tile: int = 4096  # pages larger than tile x tile (plus margins) are cleaned in overlapping tiles
     tile_overlap: int = 256  # pixels of context cropped off each tile edge
+    fix_polarity: bool = True  # turn white-on-dark text (slides, bands) dark-on-light before cleaning
     keep_clean_below: float = 0.01  # mean |change| under which a page counts as already clean and is returned as is
     batch: str = "auto"  # batch pages of concurrent jobs on one device: auto (on for CUDA), on, off
     max_batch: int = 8  # pages per batch when batching
@@ -27,6 +28,7 @@ class Settings(BaseSettings):
     tesseract_lang: str = "eng"
     tesseract_psm: int = 3
     tesseract_timeout: float = 120.0  # seconds per page
+    verify: bool = True  # OCR also reads the raw page and keeps the read Tesseract is surer of (never worse than raw)
 
     # --- service
     redis_url: str = "redis://127.0.0.1:6379/0"  # job records, blobs (by default) and the Celery broker

@@ -37,6 +37,7 @@ class OcrResult:
     hocr: str | None = None
     tsv: str | None = None
     mean_confidence: float | None = None  # mean word confidence (0-100) from the TSV
+    score: float = 0.0  # confidence-weighted word count (``word_score``), to compare two reads of one page
 
 
 @functools.cache
@@ -69,20 +70,31 @@ def check(lang: str) -> None:
         raise TesseractMissing(f"tesseract language pack(s) {', '.join(missing)} missing: apt-get install {pkgs}")
 
 
-def _u8(page: np.ndarray) -> np.ndarray:
+def as_u8(page: np.ndarray) -> np.ndarray:
     return page if page.dtype == np.uint8 else np.clip(page * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
-def mean_confidence(tsv: str) -> float | None:
-    """Mean confidence of the words (TSV rows of level 5 with a confidence >= 0)."""
-    confs = []
+def word_confidences(tsv: str) -> list[tuple[str, float]]:
+    """(word, confidence 0-100) for each word Tesseract read (TSV rows of level 5, conf >= 0)."""
+    words = []
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
-        if len(cols) >= 12 and cols[0] == "5" and cols[11].strip():
-            conf = float(cols[10])
-            if conf >= 0:
-                confs.append(conf)
+        if len(cols) >= 12 and cols[0] == "5" and cols[11].strip() and float(cols[10]) >= 0:
+            words.append((cols[11].strip(), float(cols[10])))
+    return words
+
+
+def mean_confidence(tsv: str) -> float | None:
+    """Mean confidence of the words."""
+    confs = [c for _, c in word_confidences(tsv)]
     return float(np.mean(confs)) if confs else None
+
+
+def word_score(tsv: str) -> float:
+    """How much confident text a read found: the sum of squared confidences (0-1) of words with
+    a letter or digit. A read that lost words scores lower, and so does one padded with the
+    low-confidence junk Tesseract makes of noise (squaring shrinks those)."""
+    return float(sum((c / 100) ** 2 for w, c in word_confidences(tsv) if any(ch.isalnum() for ch in w)))
 
 
 def ocr(
@@ -95,7 +107,7 @@ def ocr(
     wanted = ["txt", "tsv", *(["hocr"] if "hocr" in formats else [])]  # the TSV always: it gives the confidence
     with tempfile.TemporaryDirectory(prefix="pagewash-ocr-") as tmp:
         src, base = Path(tmp) / "page.png", Path(tmp) / "out"
-        Image.fromarray(_u8(page)).save(src, compress_level=1)
+        Image.fromarray(as_u8(page)).save(src, compress_level=1)
         cmd = [
             pytesseract.pytesseract.tesseract_cmd,
             str(src),
@@ -122,6 +134,7 @@ def ocr(
         read["hocr"] if "hocr" in formats else None,
         tsv if "tsv" in formats else None,
         mean_confidence(tsv) if tsv else None,
+        word_score(tsv) if tsv else 0.0,
     )
 
 

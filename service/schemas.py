@@ -43,6 +43,11 @@ class Job(BaseModel):
     )
     error: str | None
     ocr_confidence: float | None = Field(description="mean Tesseract word confidence, 0-100")
+    ocr_source: str | None = Field(
+        None,
+        description="which page the OCR text (and then the image result) comes from: clean, or raw where "
+        "Tesseract read the raw page more surely (PAGEWASH_VERIFY)",
+    )
     callback: str | None = Field(description="webhook delivery state")
     links: dict[str, str]
 

@@ -22,6 +22,8 @@ import numpy as np
 from pagewash.imageio import IMAGE_SUFFIXES, load_page, to_u8
 from pagewash.metrics import cer, psnr, rmse, wer, word_recall
 
+VERIFY = "+verify"  # a method name suffix: OCR both the raw and the cleaned page, keep the surer read
+
 
 @dataclass
 class Item:
@@ -61,6 +63,7 @@ def _init_worker() -> None:
 def score_item(item: Item, methods: list[str], lang: str) -> list[dict]:
     """All methods on one file -> one row per method."""
     from pagewash import tesseract
+    from pagewash.verify import read_best
     from training.evaluate import method
 
     page = load_page(item.image)
@@ -68,11 +71,16 @@ def score_item(item: Item, methods: list[str], lang: str) -> list[dict]:
     reference = load_page(item.clean) if item.clean else None
     rows = []
     for name in methods:
+        base, verify = name.removesuffix(VERIFY), name.endswith(VERIFY)
         t = time.perf_counter()
-        cleaned = to_u8(method(name)(page))
+        cleaned = to_u8(method(base)(page))
         pre = time.perf_counter() - t
         t = time.perf_counter()
-        result = tesseract.ocr(cleaned, lang=lang)
+        if verify:  # the OCR chain's default: the better of the raw and the cleaned read
+            result, source = read_best(to_u8(page), cleaned, lang=lang, psm=None, formats=("txt",))
+            cleaned = to_u8(page) if source == "raw" else cleaned
+        else:
+            result = tesseract.ocr(cleaned, lang=lang)
         text = result.text
         row = {
             "file": item.name,
@@ -110,6 +118,9 @@ def summarize(rows: list[dict], methods: list[str]) -> dict:
         if cats:
             s["cer_by_category"] = {c: float(np.mean([r["cer"] for r in mine if r["category"] == c])) for c in cats}
         s["pages"] = len(mine)
+        raw = {r["file"]: r["word_recall"] for r in rows if r["method"] == "raw"}
+        if raw and name != "raw":  # "never worse than raw": pages that lost more than 0.05 of their words
+            s["pages_worse_than_raw"] = sum(r["word_recall"] < raw[r["file"]] - 0.05 for r in mine if r["file"] in raw)
         summary[name] = s
     return summary
 
@@ -135,14 +146,16 @@ def write_report(summary: dict, rows: list[dict], out: Path) -> None:
         w.writeheader()
         w.writerows(rows)
     lines = [
-        "| method | CER | CER median | WER | word recall | RMSE | preprocess s/page | Tesseract s/page |",
-        "|---|---|---|---|---|---|---|---|",
+        "| method | CER | CER median | WER | word recall | pages >0.05 recall below raw | RMSE "
+        "| preprocess s/page | Tesseract s/page |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in summary.items():
         rm = f"{s['rmse']:.3f}" if "rmse" in s else "-"
+        worse = s.get("pages_worse_than_raw", "-")
         lines.append(
             f"| {name} | {s['cer']:.3f} | {s['cer_median']:.3f} | {s['wer']:.3f} | {s['word_recall']:.3f} | "
-            f"{rm} | {s['preprocess_seconds']:.3f} | {s['tesseract_seconds']:.2f} |"
+            f"{worse} | {rm} | {s['preprocess_seconds']:.3f} | {s['tesseract_seconds']:.2f} |"
         )
     pages = max(s["pages"] for s in summary.values())
     (out / "report.md").write_text(f"{pages} pages.\n\n" + "\n".join(lines) + "\n")

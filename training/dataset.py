@@ -103,16 +103,27 @@ def load_pairs(folder: str | Path) -> list[Pair]:
     return pairs
 
 
+def split_pairs(pairs: list[Pair], fraction: float, seed: int) -> tuple[list[Pair], list[Sample]]:
+    """(pairs to train on, held-out pairs as Samples to validate on): a seeded shuffle, at least
+    one pair on each side, so a fine-tune is judged on pages it never trained on."""
+    order = list(range(len(pairs)))
+    random.Random(seed).shuffle(order)
+    n_val = min(max(1, round(len(pairs) * fraction)), len(pairs) - 1) if len(pairs) > 1 else 0
+    val = [Sample(clean=pairs[i][1], noisy=pairs[i][0], text="") for i in order[:n_val]]
+    return [pairs[i] for i in order[n_val:]], val or [Sample(clean=pairs[0][1], noisy=pairs[0][0], text="")]
+
+
 def fixed_pages(split: str, seeds: range, size: tuple[int, int] | None = None) -> list[Sample]:
     return [make_sample(s, split, size) for s in seeds]
 
 
 def random_crops(
-    pages: list[Pair], rng: random.Random, batch: int, crop: int, ink_bias: float = 0.5
+    pages: list[Pair], rng: random.Random, batch: int, crop: int, ink_bias: float = 0.5, flips: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(B, 1, crop, crop) noisy and clean float crops. With probability ``ink_bias`` the
     inkiest of three candidate spots is kept, so batches are not mostly margin; the rest are
-    uniform, so the model also sees plenty of empty, noisy paper (where it must not invent ink)."""
+    uniform, so the model also sees plenty of empty, noisy paper (where it must not invent ink).
+    ``flips`` mirrors crops at random (a few user pairs then go further)."""
     noisy = np.full((batch, crop, crop), 255, np.uint8)
     clean = np.full((batch, crop, crop), 255, np.uint8)
     for b in range(batch):
@@ -126,8 +137,12 @@ def random_crops(
             if ink > best_ink:
                 best, best_ink = (y, x), ink
         y, x = best
-        noisy[b, :ch, :cw] = n[y : y + ch, x : x + cw]
-        clean[b, :ch, :cw] = c[y : y + ch, x : x + cw]
+        nc, cc = n[y : y + ch, x : x + cw], c[y : y + ch, x : x + cw]
+        if flips:
+            axes = [a for a in (0, 1) if rng.random() < 0.5]
+            nc, cc = (np.flip(nc, axes), np.flip(cc, axes)) if axes else (nc, cc)
+        noisy[b, :ch, :cw] = nc
+        clean[b, :ch, :cw] = cc
     return (torch.from_numpy(noisy).float().div_(255)[:, None], torch.from_numpy(clean).float().div_(255)[:, None])
 
 

@@ -63,6 +63,35 @@ def ink_bleed(rng: Rng, ink: np.ndarray, s: float) -> np.ndarray:
     return np.maximum(ink, gaussian(grown, rng.uniform(0.5, 1.5)) * rng.uniform(0.4, 0.9))
 
 
+def toner_dropout(rng: Rng, ink: np.ndarray, s: float) -> np.ndarray:
+    """A photocopier short of toner: bands along the feed direction, and blotches, where the
+    print came out faint or broke up."""
+    h, w = ink.shape
+    vertical = rng.random() < 0.7
+    n = w if vertical else h
+    profile = np.ones(n, np.float32)
+    for _ in range(int(rng.integers(1, 2 + int(5 * s)))):
+        c, width = int(rng.integers(0, n)), int(rng.integers(3, 10 + int(80 * s)))
+        profile[c : c + width] *= rng.uniform(0.05, 0.6)
+    profile = cv2.GaussianBlur(profile[None, :], (0, 0), 2.0)[0]
+    field = np.broadcast_to(profile[None, :] if vertical else profile[:, None], ink.shape)
+    if rng.random() < 0.5:
+        blotch = smooth_field(rng, ink.shape, rng.uniform(20, 120)) > rng.uniform(0.6, 1.4)
+        field = np.where(blotch, field * rng.uniform(0.1, 0.5), field)
+    return ink * field
+
+
+def colour_text(rng: Rng, ink: np.ndarray, s: float) -> np.ndarray:
+    """Coloured print turned grey by the scan: blocks of the page whose ink is a mid grey."""
+    h, w = ink.shape
+    out = ink.copy()
+    for _ in range(int(rng.integers(1, 4))):
+        y0, x0 = int(rng.integers(0, h)), int(rng.integers(0, max(w // 2, 1)))
+        y1, x1 = y0 + int(rng.integers(h // 20 + 1, h // 3 + 2)), int(rng.integers(x0 + w // 4, w + 1))
+        out[y0:y1, x0:x1] *= rng.uniform(0.3, 0.75 - 0.3 * s)
+    return out
+
+
 # ------------------------------------------------------------------ paper and marks (multiplicative)
 
 
@@ -109,6 +138,28 @@ def creases(rng: Rng, shape: tuple[int, int], s: float) -> np.ndarray:
     field = gaussian(field, rng.uniform(1, 4))
     shifted = np.roll(field, int(rng.integers(2, 6)), axis=int(rng.integers(0, 2)))
     return np.clip(1 - s * rng.uniform(0.1, 0.35) * field / max(field.max(), 1e-6) + 0.05 * s * shifted, 0, 1.05)
+
+
+def wrinkles(rng: Rng, shape: tuple[int, int], s: float) -> np.ndarray:
+    """Crumpled or creased paper under a lamp: ridges with a lit and a shaded side."""
+    ridged = 1 - np.abs(fractal_field(rng, shape, rng.uniform(60, 400), octaves=3))  # ridges where it crosses 0
+    gy, gx = np.gradient(ridged)
+    a = rng.uniform(0, 2 * math.pi)
+    shade = gx * math.cos(a) + gy * math.sin(a)
+    shade /= max(float(shade.std()), 1e-6)
+    return np.clip(1 + rng.uniform(0.03, 0.12) * s * shade, 0.55, 1.08).astype(np.float32)
+
+
+def colour_bands(rng: Rng, shape: tuple[int, int], s: float) -> np.ndarray:
+    """Coloured panels, shaded boxes and highlighter turned grey: sharp-edged tinted rectangles
+    behind the text (the clean page has none)."""
+    h, w = shape
+    field = np.ones(shape, np.float32)
+    for _ in range(int(rng.integers(1, 5))):
+        y0, x0 = int(rng.integers(0, h)), int(rng.integers(0, w))
+        y1, x1 = y0 + int(rng.integers(h // 30 + 1, h // 2 + 2)), x0 + int(rng.integers(w // 10 + 1, w + 1))
+        field[y0:y1, x0:x1] *= rng.uniform(0.5, 0.93)
+    return field
 
 
 def show_through(rng: Rng, back_ink: np.ndarray, s: float) -> np.ndarray:
@@ -221,6 +272,15 @@ def gaussian_noise(rng: Rng, img: np.ndarray, s: float) -> np.ndarray:
     return img + noise
 
 
+def heavy_grain(rng: Rng, img: np.ndarray, s: float) -> np.ndarray:
+    """A cheap or old scanner at its limit: strong, clumpy grain over everything."""
+    sigma = rng.uniform(0.08, 0.25) * s
+    noise = rng.standard_normal(img.shape, dtype=np.float32) * sigma
+    if rng.random() < 0.6:
+        noise = gaussian(noise, rng.uniform(0.5, 1.2)) * 2.2
+    return img + noise * (0.6 + 0.4 * img)  # grain shows more on the paper than in the ink
+
+
 def speckle_noise(rng: Rng, img: np.ndarray, s: float) -> np.ndarray:
     return img * (1 + rng.standard_normal(img.shape, dtype=np.float32) * rng.uniform(0.03, 0.25) * s)
 
@@ -258,11 +318,15 @@ INK_STEPS: list[tuple[str, float, Callable]] = [
     ("faded_ink", 0.3, faded_ink),
     ("worn_ink", 0.15, worn_ink),
     ("ink_bleed", 0.15, ink_bleed),
+    ("toner_dropout", 0.12, toner_dropout),
+    ("colour_text", 0.12, colour_text),
 ]
 SURFACE_STEPS: list[tuple[str, float, Callable]] = [
     ("paper", 0.8, paper),
     ("stains", 0.4, stains),
     ("creases", 0.15, creases),
+    ("wrinkles", 0.12, wrinkles),
+    ("colour_bands", 0.15, colour_bands),
     ("lighting", 0.45, lighting),
 ]
 CAMERA_STEPS: list[tuple[str, float, Callable]] = [
@@ -276,6 +340,7 @@ CAMERA_STEPS: list[tuple[str, float, Callable]] = [
 NOISE_STEPS: list[tuple[str, float, Callable]] = [
     ("gaussian_noise", 0.35, gaussian_noise),
     ("speckle_noise", 0.15, speckle_noise),
+    ("heavy_grain", 0.1, heavy_grain),
     ("salt_pepper", 0.15, salt_pepper),
 ]
 FAMILIES = [n for group in (INK_STEPS, SURFACE_STEPS, CAMERA_STEPS, NOISE_STEPS) for n, _, _ in group] + [

@@ -1,6 +1,7 @@
 """Render a clean synthetic page and its ground-truth text.
 
-A page is a stack of blocks (headings, paragraphs, lists, tables, forms, addresses, rules)
+A page is a stack of blocks (headings, paragraphs, lists, tables with grids and reversed
+headers, forms with rules or boxes and check boxes, reversed banners, addresses, rules)
 in one or two columns, set in one font family with bold and italic variants. The text is
 returned in reading order, column by column, as Tesseract reads it.
 """
@@ -156,25 +157,37 @@ def block_list(p: Page, fake) -> None:
 
 
 def block_table(p: Page, fake) -> None:
+    """A table: rules under the header, or a full grid of cells; the header row sometimes
+    reversed (light text on a dark band, as in many reports)."""
     rows = content.table_rows(p.rng, fake)
     font, head = p.font(), p.font("bold")
     widths = [max(font.getlength(r[c]) for r in rows) + p.size * 1.5 for c in range(len(rows[0]))]
     if sum(widths) > p.width:
         return block_paragraph(p, fake)
     grid = p.rng.random() < 0.5
+    reversed_head = p.rng.random() < 0.25
+    lw = max(1, round(p.size / 14))
+    top, right = p.y, p.x0 + sum(widths)
     for r, row in enumerate(rows):
-        if not p.room(p.leading):
-            return
-        x = p.x0
-        y = p.y
+        if not p.room(p.leading * 1.1):
+            break
+        x, y = p.x0, p.y
+        ground, ink = (p.rng.randint(0, 100), p.rng.randint(215, 255)) if reversed_head and r == 0 else (255, 0)
+        if ground != 255:
+            p.draw.rectangle([p.x0, y - p.leading * 0.08, right, y + p.leading * 1.02], fill=ground)
         for c, cell in enumerate(row):
-            p.draw.text((x + p.size * 0.3, y), cell, font=head if r == 0 else font, fill=0)
+            p.draw.text((x + p.size * 0.3, y), cell, font=head if r == 0 else font, fill=ink)
             x += widths[c]
         p.lines.append(" ".join(row))
         if grid or r == 0:
-            lw = max(1, round(p.size / 14))
-            p.draw.line([(p.x0, y + p.leading * 0.95), (x, y + p.leading * 0.95)], fill=0, width=lw)
+            p.draw.line([(p.x0, y + p.leading * 1.02), (right, y + p.leading * 1.02)], fill=0, width=lw)
         p.y += p.leading * 1.1
+    if grid and p.y > top:  # the verticals and the box round it
+        x = p.x0
+        for wc in [0, *widths]:
+            x += wc
+            p.draw.line([(x, top - p.leading * 0.08), (x, p.y - p.leading * 0.08)], fill=0, width=lw)
+        p.draw.line([(p.x0, top - p.leading * 0.08), (right, top - p.leading * 0.08)], fill=0, width=lw)
     p.gap()
 
 
@@ -195,6 +208,63 @@ def block_form(p: Page, fake) -> None:
     p.gap()
 
 
+def block_boxed_form(p: Page, fake) -> None:
+    """A printed form: labelled boxes in a row or two columns, some rows of check boxes."""
+    font, small = p.font(), p.font(scale=0.7)
+    fields = content.form_fields(p.rng, fake)
+    cols = 2 if p.width > p.size * 40 and p.rng.random() < 0.6 else 1
+    cell_w, cell_h = p.width / cols, p.leading * 2.1
+    lw = max(1, round(p.size / p.rng.uniform(10, 18)))
+    for i in range(0, len(fields), cols):
+        if not p.room(cell_h):
+            return
+        row = fields[i : i + cols]
+        if p.rng.random() < 0.2:  # a row of check boxes instead
+            x, labels = float(p.x0), []
+            for label, _ in row:
+                box = p.size * 0.9
+                p.draw.rectangle([x, p.y + p.size * 0.2, x + box, p.y + p.size * 0.2 + box], outline=0, width=lw)
+                if p.rng.random() < 0.5:
+                    p.draw.line([(x, p.y + p.size * 0.2), (x + box, p.y + p.size * 0.2 + box)], fill=0, width=lw)
+                p.draw.text((x + box * 1.6, p.y), label, font=font, fill=0)
+                labels.append(label)
+                x += cell_w
+            p.lines.append(" ".join(labels))
+            p.y += p.leading * 1.4
+            continue
+        for c, (label, value) in enumerate(row):
+            x = p.x0 + c * cell_w
+            p.draw.rectangle([x, p.y, x + cell_w - lw, p.y + cell_h], outline=0, width=lw)
+            p.draw.text((x + p.size * 0.3, p.y + p.size * 0.25), label, font=small, fill=0)
+            p.draw.text((x + p.size * 0.5, p.y + p.leading * 0.95), value, font=font, fill=0)
+        p.lines.append(" ".join(label for label, _ in row))
+        if any(value for _, value in row):
+            p.lines.append(" ".join(value for _, value in row if value))
+        p.y += cell_h
+    p.gap()
+
+
+def block_reversed(p: Page, fake) -> None:
+    """A banner, a reversed heading or a dark panel: light text on a dark band (often a colour,
+    turned grey by the scan). The clean page keeps it as it is."""
+    scale = p.rng.uniform(1.0, 1.8)
+    font = p.font(p.rng.choice(["bold", "bold", "regular"]), scale)
+    text = content.heading(p.rng, fake) if p.rng.random() < 0.6 else content.paragraph(p.rng, fake)
+    lines = p.wrap(text, font, p.width - p.size * 1.5)[: p.rng.randint(1, 4)]
+    leading = p.leading * scale
+    height = len(lines) * leading + p.size * 0.8
+    if not lines or not p.room(height):
+        return
+    ground, ink = p.rng.randint(0, 120), p.rng.randint(210, 255)
+    p.draw.rectangle([p.x0, p.y, p.x0 + p.width, p.y + height], fill=ground)
+    y = p.y + p.size * 0.4
+    for line in lines:
+        p.draw.text((p.x0 + p.size * 0.7, y), line, font=font, fill=ink)
+        p.lines.append(line)
+        y += leading
+    p.y += height + p.leading * 0.5
+
+
 def block_address(p: Page, fake) -> None:
     font = p.font()
     for line in content.address(p.rng, fake):
@@ -210,12 +280,15 @@ def block_rule(p: Page, fake) -> None:
         p.y += p.leading
 
 
+SLIDE_P = 0.03  # pages rendered as a whole slide (light on dark)
 BLOCKS = [
     (block_paragraph, 10),
     (block_heading, 3),
     (block_list, 2),
     (block_table, 2),
     (block_form, 1.5),
+    (block_boxed_form, 1.5),
+    (block_reversed, 0.8),
     (block_address, 1),
     (block_rule, 1),
 ]
@@ -230,10 +303,17 @@ def render_page(rng: random.Random, split: str, width: int, height: int) -> tupl
     n_blocks = rng.randint(1, 2) if rng.random() < 0.08 else 10_000  # a few near-empty pages
     funcs, weights = zip(*BLOCKS)
     first = True
+    blocks = set()
     while not page.full and n_blocks > 0:
         block = block_heading if first and rng.random() < 0.5 else rng.choices(funcs, weights)[0]
         block(page, fake)
+        blocks.add(block.__name__.removeprefix("block_"))
         first = False
         n_blocks -= 1
-    meta = {"family": face.family, "xheight": round(xheight, 1), "columns": len(page.columns)}
-    return np.asarray(page.img), "\n".join(page.lines), meta
+    img = np.asarray(page.img)
+    if rng.random() < SLIDE_P:  # a whole slide: light text on a dark ground, kept so in the clean page
+        ground, ink = rng.uniform(0, 0.35), rng.uniform(0.8, 1.0)
+        img = np.clip((ground + (ink - ground) * (1 - img / 255.0)) * 255 + 0.5, 0, 255).astype(np.uint8)
+        blocks.add("slide")
+    meta = {"family": face.family, "xheight": round(xheight, 1), "columns": len(page.columns), "blocks": sorted(blocks)}
+    return img, "\n".join(page.lines), meta

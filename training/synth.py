@@ -17,7 +17,7 @@ import numpy as np
 from training.degrade import degrade
 from training.render import render_page
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: forms with boxes, grids, reversed bands and slides; dropout, grain, wrinkles, colour
 
 
 @dataclass
@@ -73,10 +73,11 @@ def to_u8(img: np.ndarray) -> np.ndarray:
 # Benchmark-set categories: the first group (in this order) that a page's degradations touch.
 CATEGORIES = [
     ("showthrough", {"show_through"}),
-    ("photo", {"lighting", "motion_blur"}),
+    ("photo", {"lighting", "motion_blur", "wrinkles"}),
     ("stained", {"stains", "creases"}),
-    ("scanner", {"scanner_streaks", "toner_speckle", "salt_pepper", "dark_borders", "halftone"}),
-    ("faded", {"faded_ink", "worn_ink", "ink_bleed", "low_contrast"}),
+    ("scanner", {"scanner_streaks", "toner_speckle", "salt_pepper", "dark_borders", "halftone", "heavy_grain"}),
+    ("faded", {"faded_ink", "worn_ink", "ink_bleed", "low_contrast", "toner_dropout", "colour_text"}),
+    ("colour", {"colour_bands"}),
     ("noisy", {"gaussian_noise", "speckle_noise", "defocus", "jpeg", "paper"}),
 ]
 

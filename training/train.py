@@ -30,8 +30,8 @@ from pagewash.artifact import load_artifact, save_artifact
 from pagewash.engine import denoise
 from pagewash.metrics import rmse
 from pagewash.model_store import LoadedModel, pick_dtype, resolve
-from pagewash.models import PATCH, build_model
-from training.dataset import PagePool, fixed_pages, jitter, load_pairs, random_crops
+from pagewash.models import PATCH, build_model, widen
+from training.dataset import PagePool, fixed_pages, jitter, load_pairs, random_crops, split_pairs
 from training.evaluate import ocr_cer
 from training.synth import GENERATOR_VERSION
 
@@ -61,7 +61,10 @@ class TrainConfig:
     amp: str = "auto"  # auto | fp32 | bf16 | fp16 mixed precision
     threads: int = 0  # torch threads; 0 = all cores
     init: str = ""  # artifact path or shipped name to start from (fine-tuning)
+    widths: str = ""  # pagenet channels per level, e.g. "32,48,64,96,96"; with init, the init model grown to them
     pairs: str = ""  # folder with noisy/ and clean/ aligned pairs to train on instead of synthetic pages
+    val_fraction: float = 0.15  # with pairs: share of them held out for validation and picking the best model
+    patience: int = 0  # validations without improvement before stopping early (0 = run every step)
     resume: bool = False  # continue from out/ckpt.pt
     export: str = ""  # also copy the best artifact here (e.g. pagewash/weights/pagenet.pt)
 
@@ -72,6 +75,22 @@ class TrainConfig:
 
 ARCH_ALIASES = {"dense1": "dense", "dense": "deep-dense", "conv": "conv", "pagenet": "pagenet"}
 
+# Fine-tuning on a user's pairs (`--init default --pairs DIR`) with no other flags: a short
+# run at a low learning rate, validated often on pairs held out from the folder, stopped
+# when it no longer improves, flips for variety; about 100 pairs finish in minutes on 2 cores.
+PAIRS_DEFAULTS = {
+    "steps": 3000,
+    "batch": 8,
+    "crop": 256,
+    "lr": 5e-4,
+    "warmup": 50,
+    "ink_weight": 0.5,
+    "ink_bias": 0.3,
+    "val_every": 150,
+    "val_ocr_pages": 0,
+    "patience": 6,
+}
+
 
 def load_config(path: str | None, overrides: dict) -> TrainConfig:
     values = {}
@@ -79,6 +98,8 @@ def load_config(path: str | None, overrides: dict) -> TrainConfig:
         with open(path, "rb") as f:
             values.update(tomllib.load(f))
     values.update({k: v for k, v in overrides.items() if v is not None})
+    if values.get("pairs"):  # the fine-tuning recipe, under whatever the file or flags set
+        values = {**PAIRS_DEFAULTS, **values}
     names = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = set(values) - names
     if unknown:
@@ -175,12 +196,15 @@ def train(cfg: TrainConfig) -> Path:
     arch = ARCH_ALIASES.get(cfg.arch, cfg.arch)
 
     info: dict = {}
+    widths = [int(w) for w in cfg.widths.split(",")] if cfg.widths else None
     if cfg.init:
         net, info = load_artifact(resolve(cfg.init))
         if info["arch"] != arch:
             raise ValueError(f"--init is a {info['arch']} model but --arch is {arch}")
+        if widths:
+            net = widen(net, widths)
     else:
-        net = build_model(arch)
+        net = build_model(arch, {"widths": widths} if widths else None)
     net = net.to(device).train()
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     history: dict = {"loss": [], "val": []}
@@ -193,8 +217,12 @@ def train(cfg: TrainConfig) -> Path:
         history, step = json.loads(state["history"]), state["step"]
         log.info("resumed from %s at step %d", ckpt, step)
 
-    val = fixed_pages("val", range(cfg.val_pages), size=None)
     pairs = load_pairs(cfg.pairs) if cfg.pairs else None
+    if pairs is not None:
+        pairs, val = split_pairs(pairs, cfg.val_fraction, cfg.seed)
+        log.info("%d pairs to train on, %d held out for validation", len(pairs), len(val))
+    else:
+        val = fixed_pages("val", range(cfg.val_pages), size=None)
     pool = None
     if pairs is None:
         pool = PagePool(cfg.pool_pages, cfg.gen_workers, seed=cfg.seed * 1_000_003, show_through_p=cfg.show_through)
@@ -206,15 +234,35 @@ def train(cfg: TrainConfig) -> Path:
         log.info("raw held-out pages: %s", history["raw"])
     loaded = LoadedModel(net, {"arch": arch}, device, amp_dtype)
     best = min((v.get("cer", -v["psnr"]) for v in history["val"]), default=math.inf)
+    stale = 0  # validations since the best one
+    artifact = out / "model.pt"
+
+    def export_best(metrics: dict) -> None:
+        save_artifact(
+            artifact,
+            net,
+            arch,
+            train_config=json.dumps(dataclasses.asdict(cfg)),
+            metrics=json.dumps({"val": metrics, "raw": history["raw"]}),
+            generator_version=GENERATOR_VERSION,
+            steps=step,
+            parent=str(info.get("path", cfg.init)),
+        )
+
+    if cfg.init and step == 0:  # the starting model is the one to beat (and kept if nothing does)
+        metrics = {**validate(loaded, val, cfg.val_ocr_pages, ocr_pool), "step": 0, "minutes": 0.0}
+        history["val"].append(metrics)
+        log.info("starting model on the held-out pages: %s", metrics)
+        best = metrics.get("cer", -metrics["psnr"])
+        export_best(metrics)
     crop = PATCH if cfg.is_patch_model else cfg.crop
     batch = cfg.batch * 16 if cfg.is_patch_model else cfg.batch
-    artifact = out / "model.pt"
     bar = tqdm(total=cfg.steps, initial=step, desc=f"training {cfg.arch}", unit="step")
     t0 = time.time()
     try:
         while step < cfg.steps:
             pages = pairs if pairs is not None else pool.pages
-            noisy, clean = random_crops(pages, rng, batch, crop, cfg.ink_bias)
+            noisy, clean = random_crops(pages, rng, batch, crop, cfg.ink_bias, flips=pairs is not None)
             noisy = jitter(noisy, rng)
             noisy, clean = noisy.to(device), clean.to(device)
             for g in opt.param_groups:
@@ -239,18 +287,10 @@ def train(cfg: TrainConfig) -> Path:
                 history["val"].append(metrics)
                 bar.write(f"step {step}: " + ", ".join(f"{k}={v:.4f}" for k, v in metrics.items() if k != "step"))
                 score = metrics.get("cer", -metrics["psnr"])
+                stale = 0 if score <= best else stale + 1
                 if score <= best:
                     best = score
-                    save_artifact(
-                        artifact,
-                        net,
-                        arch,
-                        train_config=json.dumps(dataclasses.asdict(cfg)),
-                        metrics=json.dumps({"val": metrics, "raw": history["raw"]}),
-                        generator_version=GENERATOR_VERSION,
-                        steps=step,
-                        parent=str(info.get("path", cfg.init)),
-                    )
+                    export_best(metrics)
                 tmp = ckpt.with_name("ckpt.pt.part")
                 torch.save(
                     {"model": net.state_dict(), "opt": opt.state_dict(), "step": step, "history": json.dumps(history)},
@@ -259,6 +299,9 @@ def train(cfg: TrainConfig) -> Path:
                 tmp.replace(ckpt)
                 (out / "history.json").write_text(json.dumps(history, indent=1))
                 plot_curve(history, out / "curve.png")
+                if cfg.patience and stale >= cfg.patience:
+                    bar.write(f"step {step}: no better for {stale} validations, stopping (best kept)")
+                    break
     finally:
         bar.close()
         if pool is not None:

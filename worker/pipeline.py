@@ -148,16 +148,26 @@ def clean_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> N
 
 
 def read_text(job: dict[str, str], png: bytes) -> dict[str, Any]:
-    """Tesseract on the clean page: all three formats come from one run."""
+    """Tesseract on the clean page (all three formats from one run); with ``verify`` on, on the
+    raw page too, keeping the read Tesseract is surer of (``pagewash.verify``)."""
     from pagewash import tesseract
+    from pagewash.verify import read_best
 
     opts = jobs.options(job)
-    result = tesseract.ocr(load_page(png), lang=opts.get("lang"), formats=("txt", "hocr", "tsv"))
+    cleaned, formats = load_page(png), ("txt", "hocr", "tsv")
+    data = get_blobs().get(job["input"]) if get_settings().verify else None
+    if data is None:
+        result, source, raw = tesseract.ocr(cleaned, lang=opts.get("lang"), formats=formats), "clean", None
+    else:
+        raw = load_page(data, int(job.get("page", 0)))
+        result, source = read_best(raw, cleaned, lang=opts.get("lang"), psm=None, formats=formats)
     return {
         "text": result.text,
         "hocr": result.hocr or "",
         "tsv": result.tsv or "",
         "confidence": result.mean_confidence,
+        "source": source,
+        "raw_png": encode_png(to_u8(raw)) if source == "raw" and raw is not None else None,
     }
 
 
@@ -176,7 +186,11 @@ def ocr_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> Non
         blobs = get_blobs()
         for name in jobs.RESULTS[1:]:
             blobs.put(f"{job_id}/{name}", out[name].encode())
-    extra = {"ocr_confidence": out["confidence"]} if out["confidence"] is not None else {}
+        if out["raw_png"] is not None:  # the raw page read better: the image result follows the text
+            blobs.put(f"{job_id}/image", out["raw_png"])
+    extra = {"ocr_source": out["source"]}
+    if out["confidence"] is not None:
+        extra["ocr_confidence"] = out["confidence"]
     finish(job_id, "done", results=",".join(jobs.RESULTS), **{"t_" + k: v for k, v in stages.items()}, **extra)
 
 

@@ -43,3 +43,18 @@ def test_rebuild_from_hparams():
 def test_unknown_arch():
     with pytest.raises(ValueError, match="unknown architecture"):
         build_model("nope")
+
+
+def test_widening_keeps_what_the_model_computes(default_model):
+    import copy
+
+    from pagewash.models import widen
+
+    net = copy.deepcopy(default_model.net).float().eval()
+    wide = widen(net, [w + 8 for w in net.cfg.widths]).eval()
+    x = torch.rand(1, 1, 128, 192)
+    with torch.no_grad():
+        assert torch.allclose(net(x), wide(x), atol=1e-6)
+    assert sum(p.numel() for p in wide.parameters()) > sum(p.numel() for p in net.parameters())
+    with pytest.raises(ValueError, match="at least"):
+        widen(net, [8] * len(net.cfg.widths))

@@ -23,19 +23,21 @@ def test_synth_then_benchmark(tmp_path):
     assert r.returncode == 0, r.stderr
     assert len(list(data.glob("*.gt.txt"))) == 6 and len(list(data.glob("*.clean.png"))) == 6
     r = subprocess.run(
-        [str(BIN), "benchmark", str(data), "-o", str(report), "--methods", "raw,otsu,default"],
+        [str(BIN), "benchmark", str(data), "-o", str(report), "--methods", "raw,otsu,default,default+verify"],
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert r.returncode == 0, r.stderr
     summary = json.loads((report / "summary.json").read_text())
-    assert set(summary) == {"raw", "otsu", "default"}
+    assert set(summary) == {"raw", "otsu", "default", "default+verify"}
     for s in summary.values():
         assert {"cer", "wer", "word_recall", "rmse", "psnr", "tesseract_seconds", "ocr_confidence"} <= set(s)
     assert summary["default"]["cer"] < summary["raw"]["cer"]
+    assert summary["default+verify"]["word_recall"] >= summary["raw"]["word_recall"] - 0.01
+    assert summary["default+verify"]["pages_worse_than_raw"] == 0 and "pages_worse_than_raw" not in summary["raw"]
     rows = list(csv.DictReader((report / "per_file.csv").open()))
-    assert len(rows) == 18 and not any(".clean" in row["file"] for row in rows)
+    assert len(rows) == 24 and not any(".clean" in row["file"] for row in rows)
     assert "| default |" in (report / "report.md").read_text()
     assert (report / "cer_per_method.png").exists() and (report / "cer_per_category.png").exists()
 

@@ -53,3 +53,31 @@ def test_every_degradation_family_can_appear():
 def test_clean_pages_exist_in_the_mix():
     severities = [make_sample(s, "train", (200, 160)).meta["severity"] for s in range(60)]
     assert 0.0 in severities and max(severities) > 0.5
+
+
+def test_every_block_and_whole_slides_appear():
+    import random
+
+    from training.render import BLOCKS, render_page
+
+    seen, slide = set(), None
+    for seed in range(200):
+        img, _, meta = render_page(random.Random(seed), "train", 500, 650)
+        seen.update(meta["blocks"])
+        if "slide" in meta["blocks"] and slide is None:
+            slide = img
+    assert {f.__name__.removeprefix("block_") for f, _ in BLOCKS} | {"slide"} <= seen
+    assert slide is not None and np.median(slide) < 128  # kept dark in the clean page: light text on a dark ground
+
+
+def test_new_families_do_their_damage():
+    rng = np.random.default_rng(0)
+    ink = np.ones((200, 300), np.float32)
+    assert degrade.toner_dropout(rng, ink, 1.0).min() < 0.6  # faint bands or blotches in the print
+    assert degrade.colour_text(rng, ink, 1.0).min() < 0.8  # print turned grey
+    bands = degrade.colour_bands(rng, (200, 300), 1.0)
+    assert bands.min() < 0.93 and bands.max() == 1.0  # tinted rectangles on untouched paper
+    shade = degrade.wrinkles(rng, (200, 300), 1.0)
+    assert shade.min() < 0.99 < 1.01 < shade.max()  # a lit and a shaded side
+    grainy = degrade.heavy_grain(rng, np.full((200, 300), 0.9, np.float32), 1.0)
+    assert grainy.std() > 0.02
