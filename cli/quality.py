@@ -83,6 +83,26 @@ def synth_args() -> list[Arg]:
     ]
 
 
+def run_bank(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from training.bank import write_bank
+
+    with tqdm(total=args.n, desc="degrading with Augraphy", unit="page") as bar:
+        written = write_bank(Path(args.output), args.n, args.seed, args.split, progress=lambda: bar.update(1))
+    print(f"wrote {written} pages with ground truth and clean references to {args.output}")
+    return 0
+
+
+def bank_args() -> list[Arg]:
+    return [
+        arg("output", metavar="OUT"),
+        arg("--n", type=int, default=100, help="pages (default 100)"),
+        arg("--seed", type=int, default=900_000, help="first seed (default 900000)"),
+        arg("--split", default="val", choices=["val", "train"], help="font split (default val: held-out)"),
+    ]
+
+
 def run_train(args: argparse.Namespace) -> int:
     from training.train import TrainConfig, load_config, train
 
@@ -126,6 +146,15 @@ COMMANDS = [
         "Pages use the held-out fonts (--split val) unless --split train.",
         run_synth,
         synth_args,
+    ),
+    Command(
+        "bank",
+        "write pages degraded by Augraphy (pip install augraphy): another generator's damage",
+        "Render N pages with pagewash's renderer and degrade them with Augraphy's pixel-aligned steps "
+        "(ink, paper, scanner), in the layout `pagewash benchmark` reads and `pagewash train --bank` mixes "
+        "into training. About a second or two per page; needs the optional `augraphy` package.",
+        run_bank,
+        bank_args,
     ),
     Command(
         "evaluate",

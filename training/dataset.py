@@ -86,12 +86,17 @@ class PagePool:
 
 
 def load_pairs(folder: str | Path) -> list[Pair]:
-    """User pairs: ``folder/noisy/X.*`` with ``folder/clean/X.*`` (same stem, same size)."""
+    """Aligned pairs: ``folder/noisy/X.*`` with ``folder/clean/X.*`` (same stem, same size),
+    or, in the layout ``pagewash benchmark`` reads, ``X.png`` beside ``X.clean.png``."""
     folder = Path(folder)
-    clean_by_stem = {p.stem: p for p in (folder / "clean").iterdir() if p.suffix.lower() in IMAGE_SUFFIXES}
+    if (folder / "noisy").is_dir():
+        clean_by_stem = {p.stem: p for p in (folder / "clean").iterdir() if p.suffix.lower() in IMAGE_SUFFIXES}
+        candidates = [(n, clean_by_stem.get(n.stem)) for n in sorted((folder / "noisy").iterdir())]
+    else:
+        candidates = [(n, n.with_name(n.stem + ".clean.png")) for n in sorted(folder.glob("*.png"))]
+        candidates = [(n, c) for n, c in candidates if ".clean" not in n.name and c.exists()]
     pairs = []
-    for noisy_path in sorted((folder / "noisy").iterdir()):
-        clean_path = clean_by_stem.get(noisy_path.stem)
+    for noisy_path, clean_path in candidates:
         if noisy_path.suffix.lower() not in IMAGE_SUFFIXES or clean_path is None:
             continue
         noisy, clean = to_u8(load_page(noisy_path)), to_u8(load_page(clean_path))
@@ -99,7 +104,7 @@ def load_pairs(folder: str | Path) -> list[Pair]:
             raise ValueError(f"{noisy_path.name}: noisy {noisy.shape} and clean {clean.shape} differ in size")
         pairs.append((noisy, clean))
     if not pairs:
-        raise ValueError(f"{folder}: no pairs found (expected noisy/X.png and clean/X.png)")
+        raise ValueError(f"{folder}: no pairs found (expected noisy/X.png and clean/X.png, or X.png and X.clean.png)")
     return pairs
 
 

@@ -81,6 +81,11 @@ def toner_dropout(rng: Rng, ink: np.ndarray, s: float) -> np.ndarray:
     return ink * field
 
 
+def faint_print(rng: Rng, ink: np.ndarray, s: float) -> np.ndarray:
+    """A whole page printed light (draft mode, a pale toner, a faded original): grey text."""
+    return ink * rng.uniform(0.2, 0.6)
+
+
 def colour_text(rng: Rng, ink: np.ndarray, s: float) -> np.ndarray:
     """Coloured print turned grey by the scan: blocks of the page whose ink is a mid grey."""
     h, w = ink.shape
@@ -272,6 +277,15 @@ def gaussian_noise(rng: Rng, img: np.ndarray, s: float) -> np.ndarray:
     return img + noise
 
 
+def mottled_toner(rng: Rng, img: np.ndarray, s: float) -> np.ndarray:
+    """A worn photocopier drum: a coarse, blotchy grey texture in toner over the paper,
+    with sharp-edged grains (not the soft stains of a spill)."""
+    field = fractal_field(rng, img.shape, rng.uniform(8, 40), octaves=3)
+    blotch = field > rng.uniform(0.2, 0.9)
+    grains = rng.random(img.shape, dtype=np.float32) < rng.uniform(0.3, 0.8)
+    return np.where(blotch & grains, img * rng.uniform(0.35, 0.8 - 0.3 * s), img)
+
+
 def heavy_grain(rng: Rng, img: np.ndarray, s: float) -> np.ndarray:
     """A cheap or old scanner at its limit: strong, clumpy grain over everything."""
     sigma = rng.uniform(0.08, 0.25) * s
@@ -320,6 +334,7 @@ INK_STEPS: list[tuple[str, float, Callable]] = [
     ("ink_bleed", 0.15, ink_bleed),
     ("toner_dropout", 0.12, toner_dropout),
     ("colour_text", 0.12, colour_text),
+    ("faint_print", 0.08, faint_print),
 ]
 SURFACE_STEPS: list[tuple[str, float, Callable]] = [
     ("paper", 0.8, paper),
@@ -336,6 +351,7 @@ CAMERA_STEPS: list[tuple[str, float, Callable]] = [
     ("scanner_streaks", 0.2, scanner_streaks),
     ("toner_speckle", 0.25, toner_speckle),
     ("dark_borders", 0.08, dark_borders),
+    ("mottled_toner", 0.08, mottled_toner),
 ]
 NOISE_STEPS: list[tuple[str, float, Callable]] = [
     ("gaussian_noise", 0.35, gaussian_noise),

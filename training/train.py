@@ -63,6 +63,8 @@ class TrainConfig:
     init: str = ""  # artifact path or shipped name to start from (fine-tuning)
     widths: str = ""  # pagenet channels per level, e.g. "32,48,64,96,96"; with init, the init model grown to them
     pairs: str = ""  # folder with noisy/ and clean/ aligned pairs to train on instead of synthetic pages
+    bank: str = ""  # folder of extra pairs (e.g. training/bank.py's Augraphy pages) mixed into synthetic batches
+    bank_share: float = 0.25  # share of each batch's crops taken from the bank
     val_fraction: float = 0.15  # with pairs: share of them held out for validation and picking the best model
     patience: int = 0  # validations without improvement before stopping early (0 = run every step)
     resume: bool = False  # continue from out/ckpt.pt
@@ -218,6 +220,7 @@ def train(cfg: TrainConfig) -> Path:
         log.info("resumed from %s at step %d", ckpt, step)
 
     pairs = load_pairs(cfg.pairs) if cfg.pairs else None
+    bank = load_pairs(cfg.bank) if cfg.bank and pairs is None else None
     if pairs is not None:
         pairs, val = split_pairs(pairs, cfg.val_fraction, cfg.seed)
         log.info("%d pairs to train on, %d held out for validation", len(pairs), len(val))
@@ -262,7 +265,11 @@ def train(cfg: TrainConfig) -> Path:
     try:
         while step < cfg.steps:
             pages = pairs if pairs is not None else pool.pages
-            noisy, clean = random_crops(pages, rng, batch, crop, cfg.ink_bias, flips=pairs is not None)
+            from_bank = round(batch * cfg.bank_share) if bank else 0
+            noisy, clean = random_crops(pages, rng, batch - from_bank, crop, cfg.ink_bias, flips=pairs is not None)
+            if from_bank:
+                extra = random_crops(bank, rng, from_bank, crop, cfg.ink_bias)
+                noisy, clean = torch.cat([noisy, extra[0]]), torch.cat([clean, extra[1]])
             noisy = jitter(noisy, rng)
             noisy, clean = noisy.to(device), clean.to(device)
             for g in opt.param_groups:

@@ -111,3 +111,22 @@ def test_fine_tune_from_the_shipped_model_lowers_held_out_error_and_exports(tmp_
     assert min(v["rmse"] for v in val[1:]) < val[0]["rmse"]
     _, info = load_artifact(artifact)
     assert json.loads(info["metrics"])["val"]["rmse"] == min(v["rmse"] for v in val)
+
+
+def test_a_bank_in_the_benchmark_layout_is_mixed_into_synthetic_batches(tmp_path):
+    from training.dataset import load_pairs
+
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    for seed in (31, 32):
+        s = make_sample(seed, "train", (200, 160))
+        Image.fromarray(s.noisy).save(bank / f"b{seed}.png")
+        Image.fromarray(s.clean).save(bank / f"b{seed}.clean.png")
+        (bank / f"b{seed}.gt.txt").write_text(s.text)
+    pairs = load_pairs(bank)
+    assert len(pairs) == 2 and pairs[0][0].shape == (160, 200)
+    cfg = TrainConfig(
+        out=str(tmp_path / "run"), steps=6, batch=4, crop=64, val_every=6, val_pages=1, val_ocr_pages=0,
+        pool_pages=3, bank=str(bank), bank_share=0.5, amp="fp32", seed=2,
+    )  # fmt: skip
+    assert train(cfg).exists()
