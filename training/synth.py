@@ -75,7 +75,10 @@ CATEGORIES = [
     ("showthrough", {"show_through"}),
     ("photo", {"lighting", "motion_blur", "wrinkles"}),
     ("stained", {"stains", "creases"}),
-    ("scanner", {"scanner_streaks", "toner_speckle", "salt_pepper", "dark_borders", "halftone", "heavy_grain", "mottled_toner"}),
+    (
+        "scanner",
+        {"scanner_streaks", "toner_speckle", "salt_pepper", "dark_borders", "halftone", "heavy_grain", "mottled_toner"},
+    ),
     ("faded", {"faded_ink", "worn_ink", "ink_bleed", "low_contrast", "toner_dropout", "colour_text", "faint_print"}),
     ("colour", {"colour_bands"}),
     ("noisy", {"gaussian_noise", "speckle_noise", "defocus", "jpeg", "paper"}),
