@@ -15,7 +15,7 @@ import numpy as np
 
 WORK_SIDE = 600  # the background is estimated at about this many pixels on the long side
 STROKE_SIDE = 1800  # ... and the strokes at this many
-DARK_BACKGROUND = 0.42  # a local background (median) below this is dark paper, not a stain on light paper
+DARK_BACKGROUND = 0.55  # a local background (median) below this may carry reversed text (mid-grey slides too)
 MIN_AREA = 0.004  # of the page: smaller dark spots are left alone
 MIN_LETTER_PX = 6  # light blobs shorter than this (at the stroke scale) are dots, not letters
 LIGHT_SHARE = (0.001, 0.4)  # share of a dark region's pixels that are light strokes when it is text

@@ -8,6 +8,7 @@ network keeps seeing new pages instead of memorising a fixed set.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import queue as queue_module
@@ -30,7 +31,11 @@ def _produce(
     os.nice(10)  # the training step has priority over refreshing the pool
     parent = os.getppid()
     for seed in seeds:
-        s = make_sample(seed, split, size, show_through_p)
+        try:
+            s = make_sample(seed, split, size, show_through_p)
+        except Exception:  # one bad page must not starve training of fresh ones: say so, skip it
+            logging.getLogger(__name__).exception("generator: page %s/%d failed, skipped", split, seed)
+            continue
         while True:
             try:
                 queue.put((s.noisy, s.clean), timeout=5)

@@ -167,9 +167,9 @@ def block_table(p: Page, fake) -> None:
     grid = p.rng.random() < 0.5
     reversed_head = p.rng.random() < 0.25
     lw = max(1, round(p.size / 14))
-    top, right = p.y, p.x0 + sum(widths)
+    top, right, col = p.y, p.x0 + sum(widths), p.col
     for r, row in enumerate(rows):
-        if not p.room(p.leading * 1.1):
+        if not p.room(p.leading * 1.1) or p.col != col:  # a table ends where its column does
             break
         x, y = p.x0, p.y
         ground, ink = (p.rng.randint(0, 100), p.rng.randint(215, 255)) if reversed_head and r == 0 else (255, 0)
@@ -182,7 +182,7 @@ def block_table(p: Page, fake) -> None:
         if grid or r == 0:
             p.draw.line([(p.x0, y + p.leading * 1.02), (right, y + p.leading * 1.02)], fill=0, width=lw)
         p.y += p.leading * 1.1
-    if grid and p.y > top:  # the verticals and the box round it
+    if grid and p.col == col and p.y > top:  # the verticals and the box round it
         x = p.x0
         for wc in [0, *widths]:
             x += wc
