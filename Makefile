@@ -57,7 +57,8 @@ train: install  # the shipped pagenet: stage 1, then the stage-2, 3 and 4 fine-t
 	$(BIN)/pip install -q augraphy  # stage 4 mixes in a bank of Augraphy-degraded pages
 	$(BIN)/pagewash bank runs/bank-train --n 150 --seed 910000 --split train
 	$(BIN)/pagewash bank runs/bank-train --n 150 --seed 920000 --split train
-	$(BIN)/pagewash -v train --config training/configs/pagenet-v3.toml --export pagewash/weights/pagenet.pt
+	$(BIN)/pagewash -v train --config training/configs/pagenet-v3.toml
+	$(BIN)/pagewash -v train --config training/configs/pagenet-v3b.toml --export pagewash/weights/pagenet.pt
 
 train-article: install
 	for a in dense1 dense conv; do $(BIN)/pagewash -v train --config training/configs/$$a.toml || exit 1; done

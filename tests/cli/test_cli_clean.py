@@ -60,8 +60,8 @@ def test_help_explains():
 
 @requires_tesseract
 def test_clean_with_ocr_writes_text_beside_each_page(tmp_path):
-    s = make_sample(9, "val", (500, 300))
-    Image.fromarray(s.noisy).save(tmp_path / "p.png")
+    example = Path(__file__).parents[2] / "pagewash" / "examples" / "02_photocopy_streaks.png"
+    Image.open(example).crop((0, 0, 700, 400)).save(tmp_path / "p.png")  # a page Tesseract can read
     out = tmp_path / "o"
     r = run("clean", str(tmp_path / "p.png"), "-o", str(out), "--ocr", "--ocr-format", "txt,hocr,tsv", "-q")
     assert r.returncode == 0, r.stderr
