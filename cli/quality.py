@@ -73,13 +73,20 @@ def run_synth(args: argparse.Namespace) -> int:
     return 0
 
 
-def synth_args() -> list[Arg]:
+def page_set_args(n: int, seed: int, note: str = "") -> list[Arg]:
+    """The flags ``synth`` and ``bank`` share: where, how many, from which seed, which fonts."""
     return [
         arg("output", metavar="OUT"),
-        arg("--n", type=int, default=20, help="pages (default 20)"),
-        arg("--seed", type=int, default=500_000, help="first seed (default 500000, never used in training)"),
-        arg("--size", type=size, default=None, help="WxH, e.g. 1400x1000 (default: varies per page)"),
+        arg("--n", type=int, default=n, help=f"pages (default {n})"),
+        arg("--seed", type=int, default=seed, help=f"first seed (default {seed}{note})"),
         arg("--split", default="val", choices=["val", "train"], help="font split (default val: held-out)"),
+    ]
+
+
+def synth_args() -> list[Arg]:
+    return [
+        *page_set_args(20, 500_000, ", never used in training"),
+        arg("--size", type=size, default=None, help="WxH, e.g. 1400x1000 (default: varies per page)"),
     ]
 
 
@@ -92,15 +99,6 @@ def run_bank(args: argparse.Namespace) -> int:
         written = write_bank(Path(args.output), args.n, args.seed, args.split, progress=lambda: bar.update(1))
     print(f"wrote {written} pages with ground truth and clean references to {args.output}")
     return 0
-
-
-def bank_args() -> list[Arg]:
-    return [
-        arg("output", metavar="OUT"),
-        arg("--n", type=int, default=100, help="pages (default 100)"),
-        arg("--seed", type=int, default=900_000, help="first seed (default 900000)"),
-        arg("--split", default="val", choices=["val", "train"], help="font split (default val: held-out)"),
-    ]
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -154,7 +152,7 @@ COMMANDS = [
         "(ink, paper, scanner), in the layout `pagewash benchmark` reads and `pagewash train --bank` mixes "
         "into training. About a second or two per page; needs the optional `augraphy` package.",
         run_bank,
-        bank_args,
+        lambda: page_set_args(100, 900_000),
     ),
     Command(
         "evaluate",

@@ -8,13 +8,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-
-def _u8(page: np.ndarray) -> np.ndarray:
-    return np.clip(page * 255 + 0.5, 0, 255).astype(np.uint8)
+from pagewash.imageio import to_u8
 
 
 def otsu(page: np.ndarray) -> np.ndarray:
-    _, bw = cv2.threshold(_u8(page), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    _, bw = cv2.threshold(to_u8(page), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return bw.astype(np.float32) / 255
 
 
@@ -29,7 +27,7 @@ def sauvola(page: np.ndarray, window: int = 31, k: float = 0.2, r: float = 0.5) 
 
 def background_division(page: np.ndarray, binarize: bool = True) -> np.ndarray:
     """Divide by a median-blurred background estimate (removes stains and shadows), then Otsu."""
-    u8 = _u8(page)
+    u8 = to_u8(page)
     small = cv2.resize(u8, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) if min(page.shape) > 64 else u8
     k = max(3, min(31, (min(small.shape) - 1) | 1))  # ~60 px at full size: wider than strokes, narrower than stains
     bg = cv2.medianBlur(small, k)

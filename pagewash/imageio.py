@@ -168,7 +168,8 @@ def load_page(source: str | Path | bytes, index: int = 0) -> np.ndarray:
 
 
 def to_u8(page: np.ndarray) -> np.ndarray:
-    return np.clip(page * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    """A float page in [0, 1] as 8-bit grey (an 8-bit page as it is)."""
+    return page if page.dtype == np.uint8 else np.clip(page * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
 def encode_png(page: np.ndarray, compress_level: int = 1) -> bytes:

@@ -22,6 +22,7 @@ import pytesseract
 from PIL import Image
 
 from pagewash.exceptions import OcrFailed, TesseractMissing
+from pagewash.imageio import to_u8
 from pagewash.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -70,10 +71,6 @@ def check(lang: str) -> None:
         raise TesseractMissing(f"tesseract language pack(s) {', '.join(missing)} missing: apt-get install {pkgs}")
 
 
-def as_u8(page: np.ndarray) -> np.ndarray:
-    return page if page.dtype == np.uint8 else np.clip(page * 255 + 0.5, 0, 255).astype(np.uint8)
-
-
 def word_confidences(tsv: str) -> list[tuple[str, float]]:
     """(word, confidence 0-100) for each word Tesseract read (TSV rows of level 5, conf >= 0)."""
     words = []
@@ -107,7 +104,7 @@ def ocr(
     wanted = ["txt", "tsv", *(["hocr"] if "hocr" in formats else [])]  # the TSV always: it gives the confidence
     with tempfile.TemporaryDirectory(prefix="pagewash-ocr-") as tmp:
         src, base = Path(tmp) / "page.png", Path(tmp) / "out"
-        Image.fromarray(as_u8(page)).save(src, compress_level=1)
+        Image.fromarray(to_u8(page)).save(src, compress_level=1)
         cmd = [
             pytesseract.pytesseract.tesseract_cmd,
             str(src),

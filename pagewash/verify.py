@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from pagewash import tesseract
+from pagewash.imageio import to_u8
 
 
 def read_best(
@@ -19,7 +20,7 @@ def read_best(
 ) -> tuple[tesseract.OcrResult, str]:
     """(the better read, "clean" or "raw") of one page in two versions of the same geometry."""
     first = tesseract.ocr(cleaned, lang=lang, psm=psm, formats=formats)
-    if np.array_equal(tesseract.as_u8(raw), tesseract.as_u8(cleaned)):
+    if np.array_equal(to_u8(raw), to_u8(cleaned)):
         return first, "clean"
     second = tesseract.ocr(raw, lang=lang, psm=psm, formats=formats)
     return (second, "raw") if second.score > first.score else (first, "clean")

@@ -101,6 +101,7 @@ def score_item(item: Item, methods: list[str], lang: str) -> list[dict]:
 
 def summarize(rows: list[dict], methods: list[str]) -> dict:
     summary = {}
+    raw = {r["file"]: r["word_recall"] for r in rows if r["method"] == "raw"}
     for name in methods:
         mine = [r for r in rows if r["method"] == name]
         if not mine:
@@ -118,7 +119,6 @@ def summarize(rows: list[dict], methods: list[str]) -> dict:
         if cats:
             s["cer_by_category"] = {c: float(np.mean([r["cer"] for r in mine if r["category"] == c])) for c in cats}
         s["pages"] = len(mine)
-        raw = {r["file"]: r["word_recall"] for r in rows if r["method"] == "raw"}
         if raw and name != "raw":  # "never worse than raw": pages that lost more than 0.05 of their words
             s["pages_worse_than_raw"] = sum(r["word_recall"] < raw[r["file"]] - 0.05 for r in mine if r["file"] in raw)
         summary[name] = s
