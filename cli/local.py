@@ -36,6 +36,7 @@ def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
             formats=formats,
             jobs=args.jobs,
             verify=settings.verify if args.verify is None else args.verify,
+            upscale=args.upscale or settings.upscale,
         )
     out = Path(args.output)
     no_clean = getattr(args, "no_clean", False)
@@ -56,6 +57,7 @@ def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
                 overwrite=args.overwrite,
                 model=args.model,
                 ocr=ocr,
+                upscale=args.upscale,
                 progress=lambda job: bar.update(1),
             )
     else:
@@ -71,6 +73,7 @@ def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
                     binarize=args.binarize,
                     overwrite=args.overwrite,
                     ocr=ocr,
+                    upscale=args.upscale,
                     progress=lambda job: bar.update(1),
                 )
         except PagewashError as e:
@@ -80,6 +83,15 @@ def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
         print(f"pagewash: {path}: {message}", file=sys.stderr)
     print(summary.line(out))
     return 1 if summary.failed or missing else 0
+
+
+def upscale_choice(text: str) -> str:
+    from pagewash.settings import parse_upscale
+
+    try:
+        return parse_upscale(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
 
 
 def page_args() -> list[Arg]:
@@ -110,6 +122,17 @@ def page_args() -> list[Arg]:
             default=None,
             help="with OCR, also read the raw page and keep whichever read Tesseract is surer of, so cleaning "
             "never costs text (default on; a second Tesseract run per changed page); env PAGEWASH_VERIFY",
+        ),
+        arg(
+            "--upscale",
+            default=None,
+            type=upscale_choice,
+            metavar="{auto,off,2,4}",
+            help="upscale pages whose text is small, for OCR: auto upscales 2x where the x-height is under 10 px "
+            "(faxes, ~100-dpi scans) and 4x under 4.5 px, and leaves 200-300 dpi pages alone; with OCR the "
+            "default is auto (env PAGEWASH_UPSCALE), and the written page keeps its size. Given explicitly, "
+            "the written page is upscaled too (its DPI scaled to match). Boxes in hOCR/TSV are always in "
+            "the input's pixels",
         ),
         arg("-q", "--quiet", action="store_true", help="no progress bar"),
         arg(

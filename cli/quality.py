@@ -52,6 +52,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
     out = Path(args.output)
     run(args.pages, args.methods.split(","), out, jobs=args.jobs, speed=not args.no_speed)
     print((out / "evaluate.md").read_text())
+    if args.text_band:
+        from training import textband
+
+        textband.run(out, jobs=args.jobs)
+        print((out / "text-band.md").read_text())
     return 0
 
 
@@ -62,13 +67,19 @@ def evaluate_args() -> list[Arg]:
         methods_arg("raw, otsu, sauvola, bgnorm, and model names"),
         arg("--jobs", type=int, default=2, help="parallel Tesseract processes"),
         arg("--no-speed", action="store_true", help="skip the 2550x3300 timing"),
+        arg(
+            "--text-band",
+            action="store_true",
+            help="also measure Tesseract's CER against x-height, raw, bicubic 2x and pagewash's auto upscaling "
+            "(text-band.md/.png/.json; a few minutes)",
+        ),
     ]
 
 
 def run_synth(args: argparse.Namespace) -> int:
     from training.synth import write_set
 
-    written = write_set(Path(args.output), args.n, args.seed, args.size, split=args.split)
+    written = write_set(Path(args.output), args.n, args.seed, args.size, split=args.split, scale=args.scale)
     print(f"wrote {len(written)} pages with ground truth and clean references to {args.output}")
     return 0
 
@@ -87,6 +98,14 @@ def synth_args() -> list[Arg]:
     return [
         *page_set_args(20, 500_000, ", never used in training"),
         arg("--size", type=size, default=None, help="WxH, e.g. 1400x1000 (default: varies per page)"),
+        arg(
+            "--scale",
+            type=int,
+            choices=[1, 2],
+            default=1,
+            help="2: low-resolution pages (scans, faxes, resizes, photos at half resolution) with clean "
+            "references at twice their size, to benchmark upscaling (default 1)",
+        ),
     ]
 
 

@@ -20,7 +20,7 @@ import redis
 
 from pagewash.settings import get_settings
 
-KEY = re.compile(r"^[0-9a-f]{32}/[a-z0-9.]{1,32}$")
+KEY = re.compile(r"^[0-9a-f]{32}/[a-z0-9._]{1,32}$")
 
 
 def check_key(key: str) -> str:

@@ -25,6 +25,7 @@ HIST = "pagewash:hist:"
 ID = re.compile(r"^[0-9a-f]{32}$")
 FINAL = ("done", "failed")
 RESULTS = ("image", "text", "hocr", "tsv")  # result blobs a job may have, under "<job id>/<name>"
+WORK = ("ocr_page",)  # blobs passed between a job's steps (the page upscaled for OCR only), deleted with it
 STAGES = ("queue", "fetch", "decode", "denoise", "encode", "ocr_queue", "ocr", "total")
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
@@ -224,6 +225,8 @@ def describe(job: dict[str, str], base: str = "") -> dict[str, Any]:
         "error": job.get("error") or None,
         "ocr_confidence": num("ocr_confidence"),
         "ocr_source": job.get("ocr_source") or None,
+        "ocr_scale": int(job["ocr_scale"]) if job.get("ocr_scale") else None,
+        "image_scale": int(job["image_scale"]) if job.get("image_scale") else None,
         "callback": job.get("callback") or None,
         "links": links,
     }

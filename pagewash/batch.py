@@ -18,11 +18,11 @@ from PIL import Image
 
 from pagewash import tesseract
 from pagewash.engine import binarize as binarize_page
-from pagewash.engine import denoise
 from pagewash.exceptions import PagewashError
-from pagewash.imageio import IMAGE_SUFFIXES, iter_pages, save_png, to_u8
+from pagewash.imageio import IMAGE_SUFFIXES, image_dpi, iter_pages, save_png, to_u8
 from pagewash.model_store import LoadedModel
-from pagewash.verify import read_best
+from pagewash.upscale import prepare, resize_to
+from pagewash.verify import read
 
 log = logging.getLogger(__name__)
 
@@ -90,21 +90,29 @@ class OcrOptions:
     formats: tuple[str, ...] = ("txt",)
     jobs: int = 2  # Tesseract processes (each on one core)
     verify: bool = True  # also read the raw page; keep the read Tesseract is surer of (pagewash.verify)
+    upscale: str = "auto"  # what Tesseract reads: small text upscaled (auto, off, 2, 4; pagewash.upscale)
 
 
 def ocr_to_files(
-    page: np.ndarray, png_path: Path, lang: str, psm: int, formats: tuple[str, ...], raw: np.ndarray | None = None
+    page: np.ndarray,
+    png_path: Path,
+    lang: str,
+    psm: int,
+    formats: tuple[str, ...],
+    raw: np.ndarray | None = None,
+    factor: int = 1,
+    image_factor: int = 1,
+    dpi: tuple[float, float] | None = None,
 ) -> None:
-    """Write ``x.txt`` / ``x.hocr`` / ``x.tsv`` beside ``x.png`` (runs in a pool process). With
-    ``raw``, the raw page is read too, and where its read wins it replaces ``x.png`` as well,
-    so the picture and the text agree."""
-    if raw is None:
-        result = tesseract.ocr(page, lang=lang, psm=psm, formats=formats)
-    else:
-        result, source = read_best(raw, page, lang=lang, psm=psm, formats=formats)
-        if source == "raw":
-            log.info("%s: the raw page reads better than the cleaned one; keeping it", png_path)
-            save_png(png_path, raw)
+    """Write ``x.txt`` / ``x.hocr`` / ``x.tsv`` beside ``x.png`` (runs in a pool process).
+    ``page`` is ``factor`` times the input's size; boxes are in the input's pixels. With
+    ``raw``, the raw page is read too, and where its read wins it replaces ``x.png`` as well
+    (at the image's scale), so the picture and the text agree."""
+    result, source = read(raw, page, factor, lang=lang, psm=psm, formats=formats)
+    if source == "raw" and raw is not None:
+        log.info("%s: the raw page reads better than the cleaned one; keeping it", png_path)
+        shown = raw if image_factor == 1 else resize_to(raw, (raw.shape[0] * image_factor, raw.shape[1] * image_factor))
+        save_png(png_path, shown, dpi=dpi)
     for fmt in formats:
         text = {"txt": result.text, "hocr": result.hocr, "tsv": result.tsv}[fmt]
         tmp = png_path.with_suffix(f".{fmt}.part")
@@ -113,19 +121,46 @@ def ocr_to_files(
 
 
 def clean_file(
-    model: LoadedModel | None, job: Job, out: Path, binarize: bool, ocr_pool=None, ocr: OcrOptions | None = None
+    model: LoadedModel | None,
+    job: Job,
+    out: Path,
+    binarize: bool,
+    ocr_pool=None,
+    ocr: OcrOptions | None = None,
+    upscale: str | None = None,
 ) -> tuple[int, list[Future]]:
-    """Clean (or, with no model, just copy) each page to PNG; queue its OCR on ``ocr_pool``."""
+    """Clean (or, with no model, just copy) each page to PNG; queue its OCR on ``ocr_pool``.
+    ``upscale`` (auto, 2, 4) also upscales the written page; without it the page keeps its
+    size and only what OCR reads follows ``ocr.upscale``."""
     pages = list(iter_pages(job.src))  # decode every page first: a corrupt page writes nothing
     paths = output_paths(out, job.rel, len(pages))
+    dpi = image_dpi(job.src)
     futures = []
     for page, path in zip(pages, paths):
-        cleaned = denoise(model, page) if model is not None else page
-        result = binarize_page(cleaned) if binarize else to_u8(cleaned)
-        save_png(path, result)
+        wanted = upscale or (ocr.upscale if ocr is not None else "off")
+        ready = prepare(model, page, wanted, upscale_image=upscale is not None)
+        image = binarize_page(ready.image) if binarize else to_u8(ready.image)
+        out_dpi = (dpi[0] * ready.image_factor, dpi[1] * ready.image_factor) if dpi else None
+        save_png(path, image, dpi=out_dpi)
         if ocr_pool is not None and ocr is not None:
             raw = to_u8(page) if ocr.verify and model is not None else None
-            futures.append(ocr_pool.submit(ocr_to_files, result, path, ocr.lang, ocr.psm, ocr.formats, raw))
+            # an image read as it is written (no upscaling, or the upscaled page itself)
+            # keeps the binarised look; a page upscaled for OCR only is read in grey
+            ocr_page = image if ready.factor == ready.image_factor else to_u8(ready.ocr)
+            futures.append(
+                ocr_pool.submit(
+                    ocr_to_files,
+                    ocr_page,
+                    path,
+                    ocr.lang,
+                    ocr.psm,
+                    ocr.formats,
+                    raw,
+                    ready.factor,
+                    ready.image_factor,
+                    out_dpi,
+                )
+            )
     return len(pages), futures
 
 
@@ -137,10 +172,12 @@ def clean_inputs(
     binarize: bool = False,
     overwrite: bool = False,
     ocr: OcrOptions | None = None,
+    upscale: str | None = None,
     progress: Callable[[Job], None] | None = None,
 ) -> Summary:
     """Clean every job into ``out`` (``model=None`` keeps pages as they are, for OCR without
-    cleaning); with ``ocr``, Tesseract reads each written page in a process pool."""
+    cleaning); with ``ocr``, Tesseract reads each written page in a process pool. ``upscale``
+    writes upscaled pages (see ``clean_file``)."""
     summary = Summary()
     if ocr is not None:
         tesseract.check(ocr.lang)  # fail once, clearly, before any work
@@ -155,7 +192,7 @@ def clean_inputs(
                 if not overwrite and all(p.exists() for p in wanted):
                     summary.skipped += 1
                 else:
-                    pages, futures = clean_file(model, job, out, binarize, pool, ocr)
+                    pages, futures = clean_file(model, job, out, binarize, pool, ocr, upscale)
                     pending.extend((job.src, f) for f in futures)
                     summary.pages += pages
                     summary.files += 1

@@ -157,13 +157,18 @@ def clean_via_server(
     overwrite: bool = False,
     model: str | None = None,
     ocr: OcrOptions | None = None,
+    upscale: str | None = None,
     progress: Callable[[Job], None] | None = None,
 ) -> Summary:
+    """Clean (and OCR) ``jobs`` through a pagewash service into the same layout as
+    ``clean_inputs``; ``upscale`` upscales the returned pages (the server decides OCR's)."""
     summary = Summary()
     client = Client(server, api_key, out)
     form = {"binarize": str(binarize).lower(), "ocr": str(ocr is not None).lower(), "model": model or "default"}
     if ocr:
         form["lang"] = ocr.lang
+    if upscale:
+        form["upscale"] = upscale
     todo = []
     for job in jobs:
         wanted = output_paths(out, job.rel, n_frames(job.src))

@@ -24,19 +24,17 @@ Run = Callable[[torch.Tensor], torch.Tensor]  # (B, 1, H, W) padded pages -> cle
 
 
 def run_batch(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
-    """(B, 1, H, W) float32 on any device -> (B, 1, H, W) float32 on the CPU, clamped to [0, 1]."""
+    """(B, 1, H, W) float32 on any device -> (B, 1, H * s, W * s) float32 on the CPU, clamped to
+    [0, 1], where s is the model's ``scale`` (1 for a cleaner, 2 for the upscaler)."""
     if model.device.type == "cuda":
         x = x.pin_memory().to(model.device, non_blocking=True)
     else:
         x = x.to(model.device)
-    with (
-        torch.inference_mode(),
-        torch.autocast(model.device.type, dtype=model.dtype or torch.float32, enabled=model.dtype is not None),
-    ):
+    with torch.inference_mode():
         if model.arch == "pagenet":
-            y = x + model.net.residual(x).float()  # the residual add stays in fp32
-        else:
-            y = model.net(x).float()
+            x = model.net.base(x)  # the page, or its bicubic upscaling (in fp32, like the residual add)
+        with torch.autocast(model.device.type, dtype=model.dtype or torch.float32, enabled=model.dtype is not None):
+            y = x + model.net.residual(x).float() if model.arch == "pagenet" else model.net(x).float()
         return y.clamp(0, 1).cpu()
 
 
@@ -52,9 +50,10 @@ def pad_to(x: torch.Tensor, multiple: int) -> torch.Tensor:
 
 def _denoise_whole(model: LoadedModel, page: np.ndarray, run: Run | None) -> np.ndarray:
     h, w = page.shape
+    s = model.scale
     x = pad_to(torch.from_numpy(page)[None, None], model.net.stride)
     y = run(x) if run else run_batch(model, x)
-    return y[0, 0, :h, :w].numpy()
+    return y[0, 0, : h * s, : w * s].numpy()
 
 
 def _denoise_patches(model: LoadedModel, page: np.ndarray, batch: int = 4096) -> np.ndarray:
@@ -69,16 +68,19 @@ def _denoise_patches(model: LoadedModel, page: np.ndarray, batch: int = 4096) ->
 
 
 def _denoise_tiled(model: LoadedModel, page: np.ndarray, tile: int, overlap: int, run: Run | None) -> np.ndarray:
-    """Overlapping tiles whose ``overlap``-pixel borders are cropped off before stitching."""
+    """Overlapping tiles whose ``overlap``-pixel borders are cropped off before stitching
+    (all coordinates times the model's scale on the output side)."""
     h, w = page.shape
-    out = np.empty_like(page)
+    s = model.scale
+    out = np.empty((h * s, w * s), np.float32)
     for y0 in range(0, h, tile):
         for x0 in range(0, w, tile):
             y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
             ya, xa = max(y0 - overlap, 0), max(x0 - overlap, 0)
             yb, xb = min(y1 + overlap, h), min(x1 + overlap, w)
             cleaned = _denoise_whole(model, np.ascontiguousarray(page[ya:yb, xa:xb]), run)
-            out[y0:y1, x0:x1] = cleaned[y0 - ya : y1 - ya, x0 - xa : x1 - xa]
+            inner = cleaned[(y0 - ya) * s : (y1 - ya) * s, (x0 - xa) * s : (x1 - xa) * s]
+            out[y0 * s : y1 * s, x0 * s : x1 * s] = inner
     return out
 
 
@@ -89,7 +91,8 @@ def denoise(
     overlap: int | None = None,
     run: Run | None = None,
 ) -> np.ndarray:
-    """Clean one grey page ((H, W) float32, 1 = white) -> float32 page of the same size.
+    """Clean one grey page ((H, W) float32, 1 = white) -> float32 page of the same size (times
+    the model's ``scale``: an upscaler returns the page cleaned at twice the size).
 
     A page the model would barely change is returned untouched: on an already clean page even
     invisible edits to anti-aliasing can change how Tesseract segments it, and never making
@@ -104,14 +107,15 @@ def denoise(
         page = normalise_polarity(page)
     if model.arch != "pagenet":
         return _denoise_patches(model, page)
-    tile = tile or settings.tile
-    overlap = settings.tile_overlap if overlap is None else overlap
+    # tile and overlap are the output's pixels (what memory scales with), the input's for a cleaner
+    tile = (tile or settings.tile) // model.scale
+    overlap = (settings.tile_overlap if overlap is None else overlap) // model.scale
     h, w = page.shape
     if h <= tile + 2 * overlap and w <= tile + 2 * overlap:
         cleaned = _denoise_whole(model, page, run)
     else:
         cleaned = _denoise_tiled(model, page, tile, overlap, run)
-    if float(np.abs(cleaned - page).mean()) < settings.keep_clean_below:
+    if model.scale == 1 and float(np.abs(cleaned - page).mean()) < settings.keep_clean_below:
         return page
     return cleaned
 

@@ -30,6 +30,12 @@ class LoadedModel:
     def arch(self) -> str:
         return self.info["arch"]
 
+    @property
+    def scale(self) -> int:
+        """Output pixels per input pixel along each side: 1 for a cleaner, 2 for an upscaler."""
+        cfg = getattr(self.net, "cfg", None)
+        return getattr(cfg, "scale", 1)
+
 
 def resolve(name: str) -> Path:
     """A shipped model's name, or a path to an artifact, -> the artifact's path."""

@@ -92,6 +92,7 @@ class PageNetConfig:
     unshuffle: int = 4  # full-res pixels folded into channels before any conv (speed)
     widths: list[int] = field(default_factory=lambda: [24, 32, 48, 64, 64])  # channels per level
     blocks: list[int] = field(default_factory=lambda: [1, 1, 1, 2, 2])  # residual blocks per level
+    scale: int = 1  # output pixels per input pixel along each side (2: clean and upscale a low-resolution page)
 
 
 class ResBlock(nn.Module):
@@ -112,6 +113,11 @@ class PageNet(nn.Module):
     level halves the resolution; at the deepest (1/64) a 3x3 conv spans about 200 page
     pixels, which is what stains, shadows and lighting gradients need. The global residual
     (output = input + correction) means an untouched page is the easy answer.
+
+    With ``scale`` > 1 the page is upscaled (bicubic) first and the network corrects that:
+    it learns what bicubic gets wrong, the blurred edges and lost strokes of small letters,
+    together with the dirt. Started from a trained cleaner (``upscaler``) it computes at step
+    0 exactly what "bicubic, then the cleaner" does, so training starts from that baseline.
     """
 
     def __init__(self, cfg: PageNetConfig | None = None) -> None:
@@ -129,7 +135,7 @@ class PageNet(nn.Module):
         nn.init.zeros_(self.head.bias)
 
     def residual(self, x: torch.Tensor) -> torch.Tensor:
-        """The correction, before it is added to the page (unclamped)."""
+        """The correction to add to ``x`` = ``base(page)``, at the output's size (unclamped)."""
         r = self.cfg.unshuffle
         h = F.relu(self.stem(F.pixel_unshuffle(x - 0.5, r)))  # (B, w0, H/4, W/4)
         skips = []
@@ -143,8 +149,14 @@ class PageNet(nn.Module):
             h = F.relu(self.dec[i](skips[i] + up))
         return F.pixel_shuffle(self.head(h), r)  # (B, 1, H, W)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, 1, H, W), H and W multiples of stride
-        return x + self.residual(x)
+    def base(self, page: torch.Tensor) -> torch.Tensor:
+        """What the network corrects: the page, or its bicubic upscaling (B, 1, H * s, W * s)."""
+        s = self.cfg.scale
+        return page if s == 1 else F.interpolate(page, scale_factor=s, mode="bicubic", align_corners=False).clamp(0, 1)
+
+    def forward(self, page: torch.Tensor) -> torch.Tensor:  # (B, 1, H, W), H and W multiples of stride
+        x = self.base(page)
+        return x + self.residual(x)  # (B, 1, H * scale, W * scale)
 
 
 @torch.no_grad()
@@ -158,7 +170,7 @@ def widen(net: PageNet, widths: list[int]) -> PageNet:
     old = net.cfg.widths
     if len(widths) != len(old) or any(n < o for n, o in zip(widths, old)):
         raise ValueError(f"widths {widths} must have {len(old)} levels, each at least {old}")
-    wide = PageNet(PageNetConfig(net.cfg.unshuffle, list(widths), list(net.cfg.blocks)))
+    wide = PageNet(PageNetConfig(net.cfg.unshuffle, list(widths), list(net.cfg.blocks), net.cfg.scale))
     wide.head.weight.normal_(0, 1e-3)  # into the head from new channels is zeroed below anyway
     for small, big in zip(net.state_dict().values(), wide.state_dict().values()):
         if small.shape == big.shape:
@@ -169,6 +181,17 @@ def widen(net: PageNet, widths: list[int]) -> PageNet:
         if big.dim() == 4 and big.shape[1] > small.shape[1]:
             big[: small.shape[0], small.shape[1] :] = 0  # new inputs say nothing to old outputs
     return wide
+
+
+@torch.no_grad()
+def upscaler(net: PageNet, scale: int) -> PageNet:
+    """A clean-and-upscale PageNet that starts as "bicubic, then ``net``" (a scale-1 cleaner,
+    every weight copied): the baseline it is trained to beat, on low-resolution pages."""
+    if net.cfg.scale != 1:
+        raise ValueError("upscaler() starts from a scale-1 model")
+    up = PageNet(PageNetConfig(net.cfg.unshuffle, list(net.cfg.widths), list(net.cfg.blocks), scale))
+    up.load_state_dict(net.state_dict())
+    return up
 
 
 ARCHITECTURES: dict[str, type[nn.Module]] = {

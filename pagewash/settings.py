@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import functools
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def parse_upscale(value: str | int | None) -> str:
+    """An ``upscale`` choice ('auto', 'off', 1, 2, 4, '2x'...) in one spelling: auto, off, 2 or 4."""
+    text = "off" if value is None else str(value).strip().lower().removesuffix("x")
+    text = {"1": "off", "none": "off", "false": "off", "0": "off", "no": "off"}.get(text, text)
+    if text not in ("auto", "off", "2", "4"):
+        raise ValueError(f"upscale must be auto, off, 2 or 4, not {value!r}")
+    return text
 
 
 class Settings(BaseSettings):
@@ -19,6 +29,8 @@ class Settings(BaseSettings):
     tile: int = 4096  # pages larger than tile x tile (plus margins) are cleaned in overlapping tiles
     tile_overlap: int = 256  # pixels of context cropped off each tile edge
     fix_polarity: bool = True  # turn white-on-dark text (slides, bands) dark-on-light before cleaning
+    upscale: str = "auto"  # OCR reads small text upscaled: auto (pages with x-height under 10 px), off, 2, 4
+    upscale_model: str = "upscale"  # the clean-and-upscale (2x) model: shipped name or artifact path
     keep_clean_below: float = 0.01  # mean |change| under which a page counts as already clean and is returned as is
     batch: str = "auto"  # batch pages of concurrent jobs on one device: auto (on for CUDA), on, off
     max_batch: int = 8  # pages per batch when batching
@@ -48,6 +60,11 @@ class Settings(BaseSettings):
     worker_heartbeat: float = 5.0  # seconds between a worker's liveness beats (readyz needs one within 3 beats)
     heartbeat_file: str = ""  # also touch this file on each beat (container health checks read its age)
     task_events: bool = False  # send Celery task events (for Flower's task views)
+
+    @field_validator("upscale")
+    @classmethod
+    def _upscale(cls, value: str) -> str:
+        return parse_upscale(value)
 
     def api_key_list(self) -> list[str]:
         return [k.strip() for k in self.api_keys.split(",") if k.strip()]

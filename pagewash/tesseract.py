@@ -8,9 +8,11 @@ running several pages at once.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -133,6 +135,40 @@ def ocr(
         mean_confidence(tsv) if tsv else None,
         word_score(tsv) if tsv else 0.0,
     )
+
+
+_HOCR_BOX = re.compile(r"\b(bbox|baseline|x_size|x_descenders|x_ascenders|scan_res)((?: -?[\d.]+)+)")
+
+
+def _scale_hocr_title(match: re.Match, f: float) -> str:
+    key, numbers = match.group(1), [float(v) for v in match.group(2).split()]
+    if key == "bbox":
+        numbers = [round(v * f) for v in numbers]
+    elif key == "baseline":  # slope stays, the offset is in pixels
+        numbers = [numbers[0], round(numbers[1] * f)]
+    elif key == "scan_res":
+        numbers = [max(1, round(v * f)) for v in numbers]
+    else:
+        numbers = [round(v * f, 2) for v in numbers]
+    return key + "".join(f" {v:g}" for v in numbers)
+
+
+def scale_boxes(result: OcrResult, f: float) -> OcrResult:
+    """The same read with every hOCR and TSV coordinate times ``f``: Tesseract read an
+    upscaled page, and callers expect boxes on the page they sent (f = 1 / the upscaling)."""
+    if f == 1:
+        return result
+    hocr = _HOCR_BOX.sub(lambda m: _scale_hocr_title(m, f), result.hocr) if result.hocr else result.hocr
+    tsv = result.tsv
+    if tsv:
+        rows = tsv.split("\n")
+        for i, row in enumerate(rows[1:], 1):
+            cols = row.split("\t")
+            if len(cols) >= 10 and cols[6].lstrip("-").isdigit():
+                cols[6:10] = [str(round(int(v) * f)) for v in cols[6:10]]
+                rows[i] = "\t".join(cols)
+        tsv = "\n".join(rows)
+    return dataclasses.replace(result, hocr=hocr, tsv=tsv)
 
 
 def image_to_text(page: np.ndarray, *, lang: str | None = None, psm: int | None = None) -> str:

@@ -5,10 +5,15 @@ Cleaning can fail on damage it never saw (reversed text it missed, an unusual st
 form whose lines it took for noise). The raw page is there to compare with, and Tesseract's
 own word confidences say which read found more text it trusts. It costs a second Tesseract
 run per page, skipped when cleaning left the page as it was.
+
+When the cleaned page was upscaled (``pagewash.upscale``), the raw page is upscaled the
+plain way (bicubic) to compete with it: at that size it reads better than at its own, so
+it is the honest line to beat. Either way the boxes come back in the raw page's pixels.
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from pagewash import tesseract
@@ -18,9 +23,35 @@ from pagewash.imageio import to_u8
 def read_best(
     raw: np.ndarray, cleaned: np.ndarray, *, lang: str | None, psm: int | None, formats: tuple[str, ...]
 ) -> tuple[tesseract.OcrResult, str]:
-    """(the better read, "clean" or "raw") of one page in two versions of the same geometry."""
+    """(the better read, "clean" or "raw") of one page in two versions. ``cleaned`` may be an
+    integer multiple of ``raw``'s size; boxes are then scaled back to ``raw``'s pixels."""
+    factor = cleaned.shape[0] // raw.shape[0]
     first = tesseract.ocr(cleaned, lang=lang, psm=psm, formats=formats)
-    if np.array_equal(to_u8(raw), to_u8(cleaned)):
+    if factor == 1 and np.array_equal(to_u8(raw), to_u8(cleaned)):
         return first, "clean"
-    second = tesseract.ocr(raw, lang=lang, psm=psm, formats=formats)
-    return (second, "raw") if second.score > first.score else (first, "clean")
+    rival = raw if factor == 1 else bicubic(raw, cleaned.shape)
+    second = tesseract.ocr(rival, lang=lang, psm=psm, formats=formats)
+    best, source = (second, "raw") if second.score > first.score else (first, "clean")
+    return tesseract.scale_boxes(best, 1 / factor), source
+
+
+def read(
+    raw: np.ndarray | None,
+    cleaned: np.ndarray,
+    factor: int = 1,
+    *,
+    lang: str | None,
+    psm: int | None,
+    formats: tuple[str, ...],
+) -> tuple[tesseract.OcrResult, str]:
+    """The OCR step: ``read_best`` when there is a raw page to compare with (verify on), else
+    the cleaned page's read. ``cleaned`` is ``factor`` times the input's size; the boxes are
+    scaled back to the input's pixels."""
+    if raw is not None:
+        return read_best(raw, cleaned, lang=lang, psm=psm, formats=formats)
+    result = tesseract.ocr(cleaned, lang=lang, psm=psm, formats=formats)
+    return tesseract.scale_boxes(result, 1 / factor), "clean"
+
+
+def bicubic(page: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    return cv2.resize(to_u8(page), (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC)

@@ -23,6 +23,7 @@ class JobOptions(BaseModel):
     binarize: bool = False
     model: str = "default"
     callback_url: str | None = None
+    upscale: str | None = None
 
 
 class Job(BaseModel):
@@ -48,6 +49,10 @@ class Job(BaseModel):
         description="which page the OCR text (and then the image result) comes from: clean, or raw where "
         "Tesseract read the raw page more surely (PAGEWASH_VERIFY)",
     )
+    ocr_scale: int | None = Field(
+        None, description="how many times the page Tesseract read was upscaled (1: not); boxes are in upload pixels"
+    )
+    image_scale: int | None = Field(None, description="the image result's size against the upload's (1 or 2 or 4)")
     callback: str | None = Field(description="webhook delivery state")
     links: dict[str, str]
 

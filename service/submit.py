@@ -11,7 +11,7 @@ import redis
 from jobstore import jobs
 from pagewash import tesseract
 from pagewash.exceptions import BadRequest, TesseractMissing
-from pagewash.settings import get_settings
+from pagewash.settings import get_settings, parse_upscale
 from pagewash.shipped import NAMES
 from worker.celery_app import CLEAN_QUEUE, app
 from worker.webhook import check_url
@@ -26,6 +26,7 @@ class Options:
     binarize: bool = False
     model: str = "default"
     callback_url: str | None = None
+    upscale: str | None = None  # auto, off, 2, 4; unset: OCR follows PAGEWASH_UPSCALE and the image keeps its size
 
 
 def check_options(opts: Options) -> Options:
@@ -42,6 +43,11 @@ def check_options(opts: Options) -> Options:
             raise BadRequest(str(e)) from e
     if opts.callback_url:
         check_url(opts.callback_url, get_settings().allow_private_callbacks)
+    if opts.upscale is not None:
+        try:
+            opts.upscale = parse_upscale(opts.upscale)
+        except ValueError as e:
+            raise BadRequest(str(e)) from e
     return opts
 
 

@@ -93,7 +93,7 @@ def score_item(item: Item, methods: list[str], lang: str) -> list[dict]:
             "tesseract_seconds": time.perf_counter() - t,
             "ocr_confidence": result.mean_confidence if result.mean_confidence is not None else float("nan"),
         }
-        if reference is not None and reference.shape == page.shape:
+        if reference is not None and reference.shape == cleaned.shape:  # an upscaler's page meets a 2x reference
             row.update(rmse=rmse(cleaned, to_u8(reference)), psnr=psnr(cleaned, to_u8(reference)))
         rows.append(row)
     return rows

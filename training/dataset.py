@@ -19,20 +19,27 @@ import numpy as np
 import torch
 
 from pagewash.imageio import IMAGE_SUFFIXES, load_page, to_u8
+from training.lowres import make_lowres_sample
 from training.synth import Sample, make_sample
 
 Pair = tuple[np.ndarray, np.ndarray]  # (noisy, clean), uint8 (H, W), same shape
 
 
-def _produce(
-    queue: mp.Queue, split: str, seeds: range, size: tuple[int, int] | None, show_through_p: float = 0.3
-) -> None:
+def sample(seed: int, split: str, scale: int = 1, show_through_p: float = 0.3) -> Sample:
+    """A synthetic page of the kind a model of this ``scale`` learns from: an ordinary
+    degraded page, or (scale > 1) a low-resolution one with its clean page at full size."""
+    if scale == 1:
+        return make_sample(seed, split, None, show_through_p)
+    return make_lowres_sample(seed, split, scale, show_through_p)
+
+
+def _produce(queue: mp.Queue, split: str, seeds: range, scale: int = 1, show_through_p: float = 0.3) -> None:
     """Generator process: make pages until the trainer is gone (checked while the queue is full)."""
     os.nice(10)  # the training step has priority over refreshing the pool
     parent = os.getppid()
     for seed in seeds:
         try:
-            s = make_sample(seed, split, size, show_through_p)
+            s = sample(seed, split, scale, show_through_p)
         except Exception:  # one bad page must not starve training of fresh ones: say so, skip it
             logging.getLogger(__name__).exception("generator: page %s/%d failed, skipped", split, seed)
             continue
@@ -49,7 +56,7 @@ class PagePool:
     """A fixed-size pool of synthetic pages; ``refresh`` swaps in freshly generated ones."""
 
     def __init__(
-        self, n_pages: int, workers: int, seed: int, split: str = "train", show_through_p: float = 0.3
+        self, n_pages: int, workers: int, seed: int, split: str = "train", show_through_p: float = 0.3, scale: int = 1
     ) -> None:
         self.pages: list[Pair] = []
         self.n_pages = n_pages
@@ -58,7 +65,7 @@ class PagePool:
         self.procs = [
             mp.get_context("spawn").Process(
                 target=_produce,
-                args=(self.queue, split, range(seed + i * span, seed + (i + 1) * span), None, show_through_p),
+                args=(self.queue, split, range(seed + i * span, seed + (i + 1) * span), scale, show_through_p),
                 daemon=True,
             )
             for i in range(max(workers, 1))
@@ -90,9 +97,10 @@ class PagePool:
             p.terminate()
 
 
-def load_pairs(folder: str | Path) -> list[Pair]:
-    """Aligned pairs: ``folder/noisy/X.*`` with ``folder/clean/X.*`` (same stem, same size),
-    or, in the layout ``pagewash benchmark`` reads, ``X.png`` beside ``X.clean.png``."""
+def load_pairs(folder: str | Path, scale: int = 1) -> list[Pair]:
+    """Aligned pairs: ``folder/noisy/X.*`` with ``folder/clean/X.*`` (same stem, same size,
+    or ``scale`` times the size for an upscaler), or, in the layout ``pagewash benchmark``
+    reads, ``X.png`` beside ``X.clean.png``."""
     folder = Path(folder)
     if (folder / "noisy").is_dir():
         clean_by_stem = {p.stem: p for p in (folder / "clean").iterdir() if p.suffix.lower() in IMAGE_SUFFIXES}
@@ -105,8 +113,9 @@ def load_pairs(folder: str | Path) -> list[Pair]:
         if noisy_path.suffix.lower() not in IMAGE_SUFFIXES or clean_path is None:
             continue
         noisy, clean = to_u8(load_page(noisy_path)), to_u8(load_page(clean_path))
-        if noisy.shape != clean.shape:
-            raise ValueError(f"{noisy_path.name}: noisy {noisy.shape} and clean {clean.shape} differ in size")
+        if (noisy.shape[0] * scale, noisy.shape[1] * scale) != clean.shape:
+            what = "differ in size" if scale == 1 else f"are not in a {scale}x ratio"
+            raise ValueError(f"{noisy_path.name}: noisy {noisy.shape} and clean {clean.shape} {what}")
         pairs.append((noisy, clean))
     if not pairs:
         raise ValueError(f"{folder}: no pairs found (expected noisy/X.png and clean/X.png, or X.png and X.clean.png)")
@@ -123,36 +132,46 @@ def split_pairs(pairs: list[Pair], fraction: float, seed: int) -> tuple[list[Pai
     return [pairs[i] for i in order[n_val:]], val or [Sample(clean=pairs[0][1], noisy=pairs[0][0], text="")]
 
 
-def fixed_pages(split: str, seeds: range, size: tuple[int, int] | None = None) -> list[Sample]:
+def fixed_pages(split: str, seeds: range, size: tuple[int, int] | None = None, scale: int = 1) -> list[Sample]:
+    if scale > 1:
+        return [make_lowres_sample(s, split, scale) for s in seeds]
     return [make_sample(s, split, size) for s in seeds]
 
 
 def random_crops(
-    pages: list[Pair], rng: random.Random, batch: int, crop: int, ink_bias: float = 0.5, flips: bool = False
+    pages: list[Pair],
+    rng: random.Random,
+    batch: int,
+    crop: int,
+    ink_bias: float = 0.5,
+    flips: bool = False,
+    scale: int = 1,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(B, 1, crop, crop) noisy and clean float crops. With probability ``ink_bias`` the
+    """(B, 1, crop / scale, crop / scale) noisy and (B, 1, crop, crop) clean float crops (the
+    clean page of a pair is ``scale`` times the noisy one). With probability ``ink_bias`` the
     inkiest of three candidate spots is kept, so batches are not mostly margin; the rest are
     uniform, so the model also sees plenty of empty, noisy paper (where it must not invent ink).
     ``flips`` mirrors crops at random (a few user pairs then go further)."""
-    noisy = np.full((batch, crop, crop), 255, np.uint8)
+    small = crop // scale
+    noisy = np.full((batch, small, small), 255, np.uint8)
     clean = np.full((batch, crop, crop), 255, np.uint8)
     for b in range(batch):
         n, c = pages[rng.randrange(len(pages))]
         h, w = n.shape
-        ch, cw = min(crop, h), min(crop, w)
+        ch, cw = min(small, h), min(small, w)
         best, best_ink = (0, 0), -1
         for _ in range(3 if rng.random() < ink_bias else 1):
             y, x = rng.randint(0, h - ch), rng.randint(0, w - cw)
-            ink = int((c[y : y + ch : 4, x : x + cw : 4] < 128).sum())
+            ink = int((c[y * scale : (y + ch) * scale : 4, x * scale : (x + cw) * scale : 4] < 128).sum())
             if ink > best_ink:
                 best, best_ink = (y, x), ink
         y, x = best
-        nc, cc = n[y : y + ch, x : x + cw], c[y : y + ch, x : x + cw]
+        nc, cc = n[y : y + ch, x : x + cw], c[y * scale : (y + ch) * scale, x * scale : (x + cw) * scale]
         if flips:
             axes = [a for a in (0, 1) if rng.random() < 0.5]
             nc, cc = (np.flip(nc, axes), np.flip(cc, axes)) if axes else (nc, cc)
         noisy[b, :ch, :cw] = nc
-        clean[b, :ch, :cw] = cc
+        clean[b, : ch * scale, : cw * scale] = cc
     return (torch.from_numpy(noisy).float().div_(255)[:, None], torch.from_numpy(clean).float().div_(255)[:, None])
 
 

@@ -10,12 +10,14 @@ median of several runs in the same process.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import cv2
 import numpy as np
 from tqdm import tqdm
 
@@ -23,7 +25,9 @@ from pagewash import classical, tesseract
 from pagewash.engine import denoise
 from pagewash.imageio import to_u8
 from pagewash.metrics import cer, rmse
-from pagewash.model_store import SHIPPED, get_model
+from pagewash.model_store import get_model
+from pagewash.shipped import ALIASES, SHIPPED
+from pagewash.upscale import clean_upscaled, prepare
 from training.synth import Sample, make_sample
 
 BENCH_SEEDS = range(100_000, 100_000 + 10_000)  # val-split seeds no training run or model selection uses
@@ -31,14 +35,30 @@ DEFAULT_METHODS = ["raw", "otsu", "sauvola", "bgnorm", "dense1", "dense", "conv"
 
 
 def method(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """A page -> page function by name. Upscaling spellings: ``NAME@2x`` (or ``@4x``) is a
+    bicubic upscaling, then NAME (``raw@2x`` is plain bicubic); ``upscale`` is the shipped
+    clean-and-upscale model (any scale-2 artifact path works too); ``auto`` is what the OCR
+    chain reads with ``upscale=auto``: the default cleaner, or the upscaler where the text is
+    small (``pagewash.upscale.prepare``)."""
+    if m := re.fullmatch(r"(.+)@([24])x", name):
+        inner, f = method(m.group(1)), int(m.group(2))
+        return lambda page: inner(cv2.resize(page, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC).clip(0, 1))
     if name == "raw":
         return lambda page: page
     if name in classical.METHODS:
         return classical.METHODS[name]
-    if name in SHIPPED or name == "default" or Path(name).is_file():
+    if name == "auto":
+        cleaner = get_model("default")
+        return lambda page: prepare(cleaner, page, "auto").ocr
+    if name in SHIPPED or name in ALIASES or Path(name).is_file():
         model = get_model(name)
+        if model.scale > 1:
+            return lambda page: clean_upscaled(model, page, model.scale)
         return lambda page: denoise(model, page)
-    raise ValueError(f"unknown method {name!r}: raw, otsu, sauvola, bgnorm, a shipped model name or an artifact path")
+    raise ValueError(
+        f"unknown method {name!r}: raw, otsu, sauvola, bgnorm, auto, a shipped model name or an artifact path, "
+        "each optionally with @2x or @4x (bicubic upscaling first)"
+    )
 
 
 def ocr_cer(args: tuple[np.ndarray, str]) -> tuple[float, float]:

@@ -28,6 +28,7 @@ from pagewash.model_store import get_model
 from training.synth import category, make_sample
 
 LETTER = (2550, 3300)  # 8.5 x 11 in at 300 DPI
+FAX = (1000, 770)  # a letter page at about 90 dpi (height x width), as low-resolution forms come
 SEED = 700_000  # held-out seeds, never trained on
 
 
@@ -59,6 +60,35 @@ def cpu_model_time(repeat: int = 5) -> dict[str, Any]:
     out["tesseract_s"] = round(median_time(lambda: tesseract.ocr(page), max(repeat // 2, 1)), 3)
     out["ratio_2_threads_to_tesseract"] = round(out["model_s_2_threads"] / out["tesseract_s"], 3)
     out["ratio_1_thread_to_tesseract"] = round(out["model_s_1_threads"] / out["tesseract_s"], 3)
+    out["upscale"] = upscale_time(repeat)
+    return out
+
+
+def upscale_time(repeat: int = 5) -> dict[str, Any]:
+    """A fax-sized page (1000x770, about 90 dpi) cleaned and upscaled 2x by the upscaler, and
+    the whole auto chain on it (cleaner, text-size estimate, upscaler), with 1 and 2 threads."""
+    from pagewash.upscale import clean_upscaled, prepare, upscale_model
+    from training.lowres import make_lowres_sample
+
+    page = make_lowres_sample(SEED, "val", size=(FAX[1] * 2, FAX[0] * 2)).noisy.astype(np.float32) / 255
+    up, cleaner = upscale_model("cpu"), get_model("default", "cpu")
+    out: dict[str, Any] = {"page": f"{FAX[0]}x{FAX[1]}", "output": f"{FAX[0] * 2}x{FAX[1] * 2}"}
+    before = torch.get_num_threads()
+    runs = {"model_x2": lambda: clean_upscaled(up, page, 2), "auto_chain": lambda: prepare(cleaner, page, "auto")}
+    times: dict[tuple[str, int], list[float]] = {}
+    for fn in runs.values():
+        fn()  # warm-up
+    for _ in range(repeat):
+        for threads in (2, 1):
+            torch.set_num_threads(threads)
+            for name, fn in runs.items():
+                t0 = time.perf_counter()
+                fn()
+                times.setdefault((name, threads), []).append(time.perf_counter() - t0)
+    torch.set_num_threads(before)
+    for (name, threads), values in times.items():
+        out[f"{name}_s_{threads}_threads"] = round(statistics.median(values), 3)
+    out["auto_factor"] = prepare(cleaner, page, "auto").factor
     return out
 
 
@@ -136,6 +166,18 @@ def write_report(result: dict[str, Any], out: Path) -> None:
             f"| Tesseract 5 (1 thread) | {c['tesseract_s']} | 1 |",
             "",
         ]
+        u = c.get("upscale")
+        if u:
+            lines += [
+                f"## Upscaling, one {u['page']} page (about 90 dpi) to {u['output']} (CPU, medians)",
+                "",
+                "| | 1 thread s | 2 threads s |",
+                "|---|---|---|",
+                f"| upscaler (clean and upscale 2x) | {u['model_x2_s_1_threads']} | {u['model_x2_s_2_threads']} |",
+                f"| auto chain (cleaner, text size, then {u['auto_factor']}x) | {u['auto_chain_s_1_threads']} | "
+                f"{u['auto_chain_s_2_threads']} |",
+                "",
+            ]
     d = result.get("degraded")
     if d:
         lines += [

@@ -294,10 +294,13 @@ BLOCKS = [
 ]
 
 
-def render_page(rng: random.Random, split: str, width: int, height: int) -> tuple[np.ndarray, str, dict]:
-    """A clean page (uint8, 255 = paper, 0 = ink), its text in reading order, and what was chosen."""
+def render_page(
+    rng: random.Random, split: str, width: int, height: int, xheight_range: tuple[float, float] = (8, 40)
+) -> tuple[np.ndarray, str, dict]:
+    """A clean page (uint8, 255 = paper, 0 = ink), its text in reading order, and what was chosen.
+    The body text's x-height is drawn log-uniformly from ``xheight_range`` (pixels)."""
     face = pick_typeface(rng, split)
-    xheight = math.exp(rng.uniform(math.log(8), math.log(40)))
+    xheight = math.exp(rng.uniform(math.log(xheight_range[0]), math.log(xheight_range[1])))
     page = Page(rng, width, height, xheight, face)
     fake = content.faker(rng)
     n_blocks = rng.randint(1, 2) if rng.random() < 0.08 else 10_000  # a few near-empty pages

@@ -93,17 +93,22 @@ def category(degradations: list[str]) -> str:
 
 
 def write_set(
-    out: str | Path, n: int, seed: int, size: tuple[int, int] | None = None, split: str = "val"
+    out: str | Path, n: int, seed: int, size: tuple[int, int] | None = None, split: str = "val", scale: int = 1
 ) -> list[Path]:
-    """A benchmark folder: ``NNN_category.png`` inputs, ``.gt.txt`` ground truth, ``.clean.png`` references."""
+    """A benchmark folder: ``NNN_category.png`` inputs, ``.gt.txt`` ground truth, ``.clean.png``
+    references. With ``scale`` > 1, low-resolution pages (``training.lowres``) whose clean
+    references are ``scale`` times their size, named after how they were sampled."""
     from PIL import Image
+
+    from training.lowres import make_lowres_sample
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for i in range(n):
-        s = make_sample(seed + i, split, size)
-        name = f"{i:03d}_{category(s.meta['degradations'])}"
+        s = make_sample(seed + i, split, size) if scale == 1 else make_lowres_sample(seed + i, split, scale)
+        kind = category(s.meta["degradations"]) if scale == 1 else s.meta["road"]
+        name = f"{i:03d}_{kind}"
         Image.fromarray(s.noisy).save(out / f"{name}.png")
         Image.fromarray(s.clean).save(out / f"{name}.clean.png")
         (out / f"{name}.gt.txt").write_text(s.text + "\n")

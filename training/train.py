@@ -30,7 +30,7 @@ from pagewash.artifact import load_artifact, save_artifact
 from pagewash.engine import denoise
 from pagewash.metrics import rmse
 from pagewash.model_store import LoadedModel, pick_dtype, resolve
-from pagewash.models import PATCH, build_model, widen
+from pagewash.models import PATCH, build_model, upscaler, widen
 from training.dataset import PagePool, fixed_pages, jitter, load_pairs, random_crops, split_pairs
 from training.evaluate import ocr_cer
 from training.synth import GENERATOR_VERSION
@@ -61,6 +61,7 @@ class TrainConfig:
     amp: str = "auto"  # auto | fp32 | bf16 | fp16 mixed precision
     threads: int = 0  # torch threads; 0 = all cores
     init: str = ""  # artifact path or shipped name to start from (fine-tuning)
+    scale: int = 1  # pagenet output scale: 2 learns to clean and upscale low-resolution pages (training/lowres.py)
     widths: str = ""  # pagenet channels per level, e.g. "32,48,64,96,96"; with init, the init model grown to them
     pairs: str = ""  # folder with noisy/ and clean/ aligned pairs to train on instead of synthetic pages
     bank: str = ""  # folder of extra pairs (e.g. training/bank.py's Augraphy pages) mixed into synthetic batches
@@ -149,12 +150,21 @@ def validate(model: LoadedModel, val: list, ocr_pages: int, pool: ProcessPoolExe
 
 
 def raw_metrics(val: list, ocr_pages: int, pool: ProcessPoolExecutor | None) -> dict:
-    out = pixel_metrics([s.noisy for s in val], val)
+    """The held-out inputs as they are: the line to beat (bicubic-upscaled for an upscaler,
+    so they match the clean pages' size)."""
+    inputs = [s.noisy if s.noisy.shape == s.clean.shape else bicubic(s.noisy, s.clean.shape) for s in val]
+    out = pixel_metrics(inputs, val)
     if ocr_pages and tesseract.available():
-        jobs = [(s.noisy, s.text) for s in val[:ocr_pages]]
+        jobs = [(page, s.text) for page, s in zip(inputs, val[:ocr_pages])]
         results = pool.map(ocr_cer, jobs) if pool else map(ocr_cer, jobs)
         out["cer"] = float(np.mean([c for c, _ in results]))
     return out
+
+
+def bicubic(page: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(page, (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC)
 
 
 def plot_curve(history: dict, path: Path) -> None:
@@ -205,8 +215,11 @@ def train(cfg: TrainConfig) -> Path:
             raise ValueError(f"--init is a {info['arch']} model but --arch is {arch}")
         if widths:
             net = widen(net, widths)
+        if arch == "pagenet" and cfg.scale != net.cfg.scale:
+            net = upscaler(net, cfg.scale)  # a trained cleaner grows an upscaling head
     else:
-        net = build_model(arch, {"widths": widths} if widths else None)
+        hparams = {"widths": widths} if widths else {}
+        net = build_model(arch, {**hparams, "scale": cfg.scale} if cfg.scale != 1 else hparams or None)
     net = net.to(device).train()
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     history: dict = {"loss": [], "val": []}
@@ -219,16 +232,20 @@ def train(cfg: TrainConfig) -> Path:
         history, step = json.loads(state["history"]), state["step"]
         log.info("resumed from %s at step %d", ckpt, step)
 
-    pairs = load_pairs(cfg.pairs) if cfg.pairs else None
+    if cfg.scale != 1 and cfg.bank:
+        raise ValueError("--bank pairs are same-size pages; they cannot train an upscaling model (--scale)")
+    pairs = load_pairs(cfg.pairs, cfg.scale) if cfg.pairs else None
     bank = load_pairs(cfg.bank) if cfg.bank and pairs is None else None
     if pairs is not None:
         pairs, val = split_pairs(pairs, cfg.val_fraction, cfg.seed)
         log.info("%d pairs to train on, %d held out for validation", len(pairs), len(val))
     else:
-        val = fixed_pages("val", range(cfg.val_pages), size=None)
+        val = fixed_pages("val", range(cfg.val_pages), size=None, scale=cfg.scale)
     pool = None
     if pairs is None:
-        pool = PagePool(cfg.pool_pages, cfg.gen_workers, seed=cfg.seed * 1_000_003, show_through_p=cfg.show_through)
+        pool = PagePool(
+            cfg.pool_pages, cfg.gen_workers, cfg.seed * 1_000_003, show_through_p=cfg.show_through, scale=cfg.scale
+        )
         with tqdm(total=cfg.pool_pages, desc="generating pages", unit="page") as bar:
             pool.fill(bar)
     ocr_pool = ProcessPoolExecutor(max_workers=2) if tesseract.available() and cfg.val_ocr_pages else None
@@ -266,7 +283,9 @@ def train(cfg: TrainConfig) -> Path:
         while step < cfg.steps:
             pages = pairs if pairs is not None else pool.pages
             from_bank = round(batch * cfg.bank_share) if bank else 0
-            noisy, clean = random_crops(pages, rng, batch - from_bank, crop, cfg.ink_bias, flips=pairs is not None)
+            noisy, clean = random_crops(
+                pages, rng, batch - from_bank, crop, cfg.ink_bias, flips=pairs is not None, scale=cfg.scale
+            )
             if from_bank:
                 extra = random_crops(bank, rng, from_bank, crop, cfg.ink_bias)
                 noisy, clean = torch.cat([noisy, extra[0]]), torch.cat([clean, extra[1]])

@@ -14,13 +14,14 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from jobstore import jobs
 from jobstore.blobs import get_blobs
 from jobstore.redisconn import get_redis
 from pagewash.exceptions import BadImage, JobTimeout, PagewashError
-from pagewash.imageio import encode_png, load_page, to_u8
+from pagewash.imageio import encode_png, image_dpi, load_page, to_u8
 from pagewash.settings import get_settings
 from worker.deadline import deadline
 
@@ -87,10 +88,20 @@ def _send_callback(job_id: str) -> None:
     callback.delay(job_id)
 
 
-def clean_page(job: dict[str, str], stages: dict[str, float]) -> bytes:
-    """Fetch, decode, denoise, encode: the input blob -> the clean page as PNG bytes."""
-    from pagewash.engine import binarize, denoise
+@dataclass
+class CleanPage:
+    image: bytes  # the image result (PNG)
+    ocr_page: bytes | None  # what OCR reads where it differs from the image: the page upscaled for OCR only
+    ocr_scale: int  # the OCR page's scale against the input
+    image_scale: int  # the image's scale against the input
+
+
+def clean_page(job: dict[str, str], stages: dict[str, float]) -> CleanPage:
+    """Fetch, decode, clean (and upscale, where asked or where OCR needs it), encode: the
+    input blob -> the clean page as PNG bytes, and the page OCR reads where that differs."""
+    from pagewash.engine import binarize
     from pagewash.model_store import get_model
+    from pagewash.upscale import prepare
     from worker.batcher import runner_for
 
     opts = jobs.options(job)
@@ -100,9 +111,15 @@ def clean_page(job: dict[str, str], stages: dict[str, float]) -> bytes:
     page = timed(stages, "decode", load_page, data, int(job.get("page", 0)))
     name = opts.get("model")
     model = get_model(None if name in (None, "default") else name)  # once per process; not denoise time
-    cleaned = timed(stages, "denoise", denoise, model, page, run=runner_for(model))
-    out = binarize(cleaned) if opts.get("binarize") else to_u8(cleaned)
-    return timed(stages, "encode", encode_png, out)
+    asked = opts.get("upscale")  # the client's choice also upscales the image; unset, only OCR follows the setting
+    upscale = asked or (get_settings().upscale if opts.get("ocr") else "off")
+    ready = timed(stages, "denoise", prepare, model, page, upscale, asked is not None, runner_for)
+    dpi = image_dpi(data)
+    out = binarize(ready.image) if opts.get("binarize") else to_u8(ready.image)
+    scaled = (dpi[0] * ready.image_factor, dpi[1] * ready.image_factor) if dpi else None
+    image = timed(stages, "encode", encode_png, out, dpi=scaled)
+    ocr_page = encode_png(ready.ocr) if opts.get("ocr") and ready.factor != ready.image_factor else None
+    return CleanPage(image, ocr_page, ready.factor, ready.image_factor)
 
 
 def run_clean(job_id: str) -> None:
@@ -133,11 +150,14 @@ def clean_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> N
         r, job_id, "running", started=started, t_queue=started - float(job["created"]), worker=HOST, pid=os.getpid()
     )
     with deadline(settings.job_timeout):
-        png = clean_page(job, stages)
+        cleaned = clean_page(job, stages)
         if time.time() - started > settings.job_timeout:  # threads pool (GPU): no timer, check here
             raise JobTimeout(f"the job ran past its deadline of {settings.job_timeout:g} s")
-        get_blobs().put(f"{job_id}/image", png)
+        get_blobs().put(f"{job_id}/image", cleaned.image)
+        if cleaned.ocr_page is not None:
+            get_blobs().put(f"{job_id}/ocr_page", cleaned.ocr_page)
     timing = {"t_" + k: v for k, v in stages.items()}
+    timing.update(ocr_scale=cleaned.ocr_scale, image_scale=cleaned.image_scale)
     if jobs.options(job).get("ocr"):
         jobs.update(r, job_id, results="image", cleaned_at=time.time(), **timing)
         from worker.tasks import ocr
@@ -148,26 +168,30 @@ def clean_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> N
 
 
 def read_text(job: dict[str, str], png: bytes) -> dict[str, Any]:
-    """Tesseract on the clean page (all three formats from one run); with ``verify`` on, on the
+    """Tesseract on the clean page (all three formats from one run), upscaled where the
+    clean step upscaled it, with boxes in the input's pixels; with ``verify`` on, on the
     raw page too, keeping the read Tesseract is surer of (``pagewash.verify``)."""
-    from pagewash import tesseract
-    from pagewash.verify import read_best
+    from pagewash.upscale import resize_to
+    from pagewash.verify import read
 
     opts = jobs.options(job)
     cleaned, formats = load_page(png), ("txt", "hocr", "tsv")
+    factor, image_scale = int(job.get("ocr_scale") or 1), int(job.get("image_scale") or 1)
     data = get_blobs().get(job["input"]) if get_settings().verify else None
-    if data is None:
-        result, source, raw = tesseract.ocr(cleaned, lang=opts.get("lang"), formats=formats), "clean", None
-    else:
-        raw = load_page(data, int(job.get("page", 0)))
-        result, source = read_best(raw, cleaned, lang=opts.get("lang"), psm=None, formats=formats)
+    raw = load_page(data, int(job.get("page", 0))) if data is not None else None
+    result, source = read(raw, cleaned, factor, lang=opts.get("lang"), psm=None, formats=formats)
+    raw_png = None
+    if source == "raw" and raw is not None and data is not None:
+        dpi = image_dpi(data)
+        shown = raw if image_scale == 1 else resize_to(raw, (raw.shape[0] * image_scale, raw.shape[1] * image_scale))
+        raw_png = encode_png(to_u8(shown), dpi=(dpi[0] * image_scale, dpi[1] * image_scale) if dpi else None)
     return {
         "text": result.text,
         "hocr": result.hocr or "",
         "tsv": result.tsv or "",
         "confidence": result.mean_confidence,
         "source": source,
-        "raw_png": encode_png(to_u8(raw)) if source == "raw" and raw is not None else None,
+        "raw_png": raw_png,
     }
 
 
@@ -179,7 +203,8 @@ def ocr_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> Non
     t0 = time.time()
     stages["ocr_queue"] = t0 - float(job.get("cleaned_at", t0))
     with deadline(get_settings().job_timeout):
-        png = get_blobs().get(f"{job_id}/image")
+        separate = int(job.get("ocr_scale") or 1) != int(job.get("image_scale") or 1)  # upscaled for OCR only
+        png = get_blobs().get(f"{job_id}/ocr_page" if separate else f"{job_id}/image")
         if png is None:
             raise BadImage("the clean page expired before OCR reached it")
         out = timed(stages, "ocr", read_text, job, png)

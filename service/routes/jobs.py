@@ -62,9 +62,17 @@ def create_job(
     binarize: Annotated[bool, Form(description="return a black-and-white page")] = False,
     model: Annotated[str, Form(description="default, pagenet, dense1, dense or conv")] = "default",
     callback_url: Annotated[str | None, Form(description="POSTed the job's JSON when it finishes")] = None,
+    upscale: Annotated[
+        str | None,
+        Form(
+            description="auto, off, 2 or 4: return the page upscaled (auto: 2x where the text's x-height is under "
+            "10 px, 4x under 4.5 px), with OCR read at that size. Unset, OCR still reads small text upscaled "
+            "(the server's PAGEWASH_UPSCALE, auto by default) and the image keeps the upload's size"
+        ),
+    ] = None,
 ) -> JobCreated:
     """Submit one page; answers at once with the job id (the work happens on a worker)."""
-    opts = check_options(Options(ocr, lang, binarize, model, callback_url or None))
+    opts = check_options(Options(ocr, lang, binarize, model, callback_url or None, upscale or None))
     name = display_name(file.filename)
     try:
         data = read_capped(file.file, name)
@@ -126,7 +134,7 @@ async def delete_job(r: RedisDep, blobs: BlobsDep, job_id: str) -> Response:
     job = await run_in_threadpool(jobs.delete, r, job_id)
     if job is None:
         raise HTTPException(404, f"no job {job_id[:64]!r}")
-    keys = [f"{job_id}/{n}" for n in jobs.RESULTS]
+    keys = [f"{job_id}/{n}" for n in (*jobs.RESULTS, *jobs.WORK)]
     if job.get("input", "").startswith(job_id):
         keys.append(job["input"])
     await run_in_threadpool(blobs.delete, *keys)

@@ -96,6 +96,7 @@ async function submit(file) {
   form.append("ocr", String(wantText));
   form.append("lang", $("#lang").value.trim() || "eng");
   form.append("binarize", String($("#binarize").checked));
+  if ($("#upscale").checked) form.append("upscale", "auto");
   try {
     const response = await fetch("/v1/jobs", { method: "POST", body: form, headers: headers() });
     const body = await response.json().catch(() => null);

@@ -79,3 +79,53 @@ def test_ocr_without_cleaning_and_a_missing_language(tmp_path):
     assert (tmp_path / "o" / "p.txt").exists()
     r = run("ocr", str(tmp_path / "p.png"), "-o", str(tmp_path / "o2"), "--lang", "xyz", "-q")
     assert r.returncode != 0 and "tesseract-ocr-xyz" in r.stderr
+
+
+@requires_tesseract
+def test_upscale_off_and_auto_reproduce_the_cleaner_on_a_300_dpi_page(tmp_path, default_model):
+    """Today's output: the page ``denoise`` returns and Tesseract's read of it, both with
+    --upscale off and with the default auto (the text is big enough to be left alone)."""
+    from pagewash import tesseract
+    from pagewash.engine import denoise
+    from pagewash.imageio import to_u8
+
+    s = make_sample(100_004, "val", (700, 500))
+    Image.fromarray(s.noisy).save(tmp_path / "p.png")
+    outputs = {}
+    for mode in ("off", "auto"):
+        args = ["ocr", str(tmp_path / "p.png"), "-o", str(tmp_path / mode), "--no-verify", "-q"]
+        r = run(*args, *(["--upscale", "off"] if mode == "off" else []))
+        assert r.returncode == 0, r.stderr
+        outputs[mode] = (np.asarray(Image.open(tmp_path / mode / "p.png")), (tmp_path / mode / "p.txt").read_text())
+    today = to_u8(denoise(default_model, s.noisy.astype(np.float32) / 255))
+    for png, text in outputs.values():
+        np.testing.assert_array_equal(png, today)
+        assert text == tesseract.image_to_text(today)
+
+
+@requires_tesseract
+def test_ocr_of_small_print_upscales_it_and_boxes_stay_in_input_pixels(tmp_path):
+    from tests.lowres_page import boxes_on_words, lowres_page
+
+    page, truth = lowres_page()
+    Image.fromarray(page).save(tmp_path / "fax.png", dpi=(100, 100))
+    r = run("ocr", str(tmp_path / "fax.png"), "-o", str(tmp_path / "o"), "--ocr-format", "txt,hocr", "-q")
+    assert r.returncode == 0, r.stderr
+    written = Image.open(tmp_path / "o" / "fax.png")
+    assert written.size == (640, 200)  # OCR read it upscaled; the image keeps its size
+    on, matched = boxes_on_words((tmp_path / "o" / "fax.hocr").read_text(), truth)
+    assert matched >= 0.8 * len(truth) and on >= 0.9 * matched
+
+
+def test_clean_upscale_2_writes_the_upscaled_page_with_its_dpi(tmp_path):
+    from tests.lowres_page import lowres_page
+
+    page, _ = lowres_page()
+    Image.fromarray(page).save(tmp_path / "fax.png", dpi=(100, 100))
+    r = run("clean", str(tmp_path / "fax.png"), "-o", str(tmp_path / "o"), "--upscale", "2", "-q")
+    assert r.returncode == 0, r.stderr
+    written = Image.open(tmp_path / "o" / "fax.png")
+    assert written.size == (1280, 400)
+    assert [round(v) for v in written.info["dpi"]] == [200, 200]
+    bad = run("clean", str(tmp_path / "fax.png"), "-o", str(tmp_path / "o2"), "--upscale", "3")
+    assert bad.returncode == 2 and "auto, off, 2 or 4" in bad.stderr

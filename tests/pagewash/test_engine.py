@@ -81,3 +81,34 @@ def test_clean_page_comes_back_untouched(default_model):
 
     clean = make_sample(9, "val", (600, 500)).clean.astype(np.float32) / 255
     assert np.array_equal(denoise(default_model, clean), clean)
+
+
+@pytest.fixture(scope="module")
+def tiny_upscaler(tmp_path_factory):
+    import torch
+
+    from pagewash.artifact import save_artifact
+    from pagewash.model_store import get_model
+    from pagewash.models import PageNet, PageNetConfig
+
+    torch.manual_seed(0)
+    net = PageNet(PageNetConfig(widths=[8, 8], blocks=[1, 1], scale=2))
+    for p in net.parameters():
+        torch.nn.init.normal_(p, std=0.05)
+    path = tmp_path_factory.mktemp("models") / "tiny-x2.pt"
+    save_artifact(path, net, "pagenet", metrics="{}", generator_version="test")
+    return get_model(str(path), "cpu", "fp32")
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (63, 65), (129, 257)])
+def test_an_upscaler_doubles_any_size(tiny_upscaler, shape):
+    page = np.random.default_rng(0).random(shape, dtype=np.float32)
+    out = denoise(tiny_upscaler, page)
+    assert out.shape == (shape[0] * 2, shape[1] * 2) and out.min() >= 0 and out.max() <= 1
+
+
+def test_upscaler_tiles_match_the_whole_page(tiny_upscaler):
+    page = np.random.default_rng(1).random((300, 400), dtype=np.float32)
+    whole = denoise(tiny_upscaler, page, tile=4096)
+    tiled = denoise(tiny_upscaler, page, tile=256, overlap=128)  # output pixels: 128 and 64 of the input
+    np.testing.assert_allclose(tiled, whole, atol=1e-4)

@@ -58,3 +58,23 @@ def test_widening_keeps_what_the_model_computes(default_model):
     assert sum(p.numel() for p in wide.parameters()) > sum(p.numel() for p in net.parameters())
     with pytest.raises(ValueError, match="at least"):
         widen(net, [8] * len(net.cfg.widths))
+
+
+def test_upscaler_starts_as_bicubic_then_the_cleaner():
+    import torch.nn.functional as F
+
+    from pagewash.models import PageNetConfig, upscaler
+
+    torch.manual_seed(0)
+    net = PageNet(PageNetConfig(widths=[8, 8], blocks=[1, 1]))
+    for p in net.parameters():
+        torch.nn.init.normal_(p, std=0.05)
+    up = upscaler(net.eval(), 2).eval()
+    x = torch.rand(2, 1, 64, 96)
+    with torch.no_grad():
+        expected = net(F.interpolate(x, scale_factor=2, mode="bicubic").clamp(0, 1))
+        assert up(x).shape == (2, 1, 128, 192)
+        torch.testing.assert_close(up(x), expected)
+    assert build_model("pagenet", model_hparams(up)).cfg.scale == 2  # the scale travels in the artifact
+    with pytest.raises(ValueError, match="scale-1"):
+        upscaler(up, 2)

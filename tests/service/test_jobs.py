@@ -190,3 +190,38 @@ def test_results_of_a_non_ascii_file_name_download(api):
     assert "filename*=UTF-8''%D0%B4" in image.headers["content-disposition"]
     hocr = api.get(f"/v1/jobs/{record['id']}/hocr")
     assert hocr.status_code == 200 and "sandbox" in hocr.headers["content-security-policy"]
+
+
+def _fax_png() -> tuple[bytes, list]:
+    from tests.lowres_page import lowres_page
+
+    page, truth = lowres_page()
+    buf = io.BytesIO()
+    Image.fromarray(page).save(buf, format="PNG", dpi=(100, 100))
+    return buf.getvalue(), truth
+
+
+@requires_tesseract
+def test_small_print_is_read_upscaled_with_boxes_on_the_uploaded_page(api):
+    from tests.lowres_page import boxes_on_words
+
+    data, truth = _fax_png()
+    job_id = api.post("/v1/jobs", files={"file": ("fax.png", data)}, data={"ocr": "true"}).json()["id"]
+    record = wait_job(api, job_id)
+    assert record["status"] == "done", record
+    assert record["ocr_scale"] == 2 and record["image_scale"] == 1
+    assert Image.open(io.BytesIO(api.get(f"/v1/jobs/{job_id}/image").content)).size == (640, 200)
+    on, matched = boxes_on_words(api.get(f"/v1/jobs/{job_id}/hocr").text, truth)
+    assert matched >= 0.8 * len(truth) and on >= 0.9 * matched
+    assert api.delete(f"/v1/jobs/{job_id}").status_code == 204
+
+
+def test_upscale_field_returns_the_upscaled_page_and_bad_values_are_422(api):
+    data, _ = _fax_png()
+    job_id = api.post("/v1/jobs", files={"file": ("fax.png", data)}, data={"upscale": "2"}).json()["id"]
+    record = wait_job(api, job_id)
+    assert record["status"] == "done" and record["image_scale"] == 2 and record["options"]["upscale"] == "2"
+    image = Image.open(io.BytesIO(api.get(f"/v1/jobs/{job_id}/image").content))
+    assert image.size == (1280, 400) and [round(v) for v in image.info["dpi"]] == [200, 200]
+    bad = api.post("/v1/jobs", files={"file": ("fax.png", data)}, data={"upscale": "3"})
+    assert bad.status_code == 422 and "auto, off, 2 or 4" in bad.json()["detail"]

@@ -1,0 +1,90 @@
+"""How big is the text on a page, and how much should it grow before Tesseract reads it?
+
+Tesseract reads best when lowercase letters are roughly 20-30 pixels tall (its own advice,
+and what ``docs/benchmarks.md#text-size`` measured on our pages); faxes, phone shots and
+thumbnails of scans are far below that, and an LSTM line recogniser cannot read detail the
+pixels never held. The estimate is the x-height: the typical height of letter-sized
+connected components of the binarised page, which for running text is set by the many
+letters without ascenders or descenders (a c e m n o r s u v w x z). Noise and merged
+letters bias it; upscaling is only worth it well below the band, so the threshold for
+acting sits where a wrong estimate costs little (see ``UPSCALE_BELOW``).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from pagewash.classical import background_division
+
+# Auto upscaling: pages whose x-height is under UPSCALE_BELOW are upscaled 2x, under
+# UPSCALE_4X_BELOW 4x. A 200-dpi office scan of 10-point type has an x-height of about
+# 12-14 px and stays as it is; a 90-100 dpi fax or form (5-8 px) is doubled.
+UPSCALE_BELOW = 10.0
+UPSCALE_4X_BELOW = 4.5
+MIN_COMPONENTS = 30  # fewer letters in lines than this: no estimate (a photo, a blank or speckled page)
+PERCENTILE = 30  # of component heights (weighted): below the ascender letters, above dots and commas
+
+
+def in_lines(x0: np.ndarray, y0: np.ndarray, w: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Which boxes have a neighbour on their text line: a box of similar height, level with
+    it, within two heights to the left or right. Letters come in words and lines; specks of
+    dust and grain come alone, so this is what tells a page of small print from a page of
+    noise."""
+    if len(h) < 2:
+        return np.zeros(len(h), bool)
+    size = float(np.median(h))
+    cy, x1 = y0 + h / 2, x0 + w
+    found = np.zeros(len(h), bool)
+    for shift in (0.0, 0.5):  # two row grids, so a line on a grid boundary is seen by one
+        row = np.floor(cy / size + shift)
+        order = np.lexsort((x0, row))
+        a, b = order[:-1], order[1:]  # each box and the next one to its right on its row
+        tall = np.maximum(h[a], h[b])
+        mates = (
+            (row[a] == row[b])
+            & (x0[b] - x1[a] < 2 * tall)
+            & (np.abs(cy[a] - cy[b]) < 0.5 * tall)
+            & (np.minimum(h[a], h[b]) > 0.5 * tall)
+        )
+        found[a[mates]] = True
+        found[b[mates]] = True
+    return found
+
+
+def xheight(page: np.ndarray) -> float | None:
+    """Estimated x-height in pixels of a grey page (float, 1 = white), or None when the page
+    holds too little text to tell. Uneven lighting is divided out first so a shadow does
+    not merge letters into one blob."""
+    flat = background_division(page, binarize=True)  # (H, W) 0 = ink, 1 = paper
+    ink = (flat < 0.5).astype(np.uint8)
+    if ink.mean() > 0.5:  # mostly dark: a reversed page, read its light strokes instead
+        ink = 1 - ink
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 1:
+        return None
+    x0, y0, w, h, area = (stats[1:, i].astype(np.float64) for i in range(5))
+    fill = area / np.maximum(w * h, 1)
+    letters = (
+        (h >= 2)  # noise specks
+        & (h <= page.shape[0] / 8)  # rules, boxes, pictures
+        & (w <= 4 * h)  # horizontal rules and underlines
+        & (w >= h / 6)  # vertical rules (an 'l' or 'i' is still about h/6 wide or more)
+        & (fill > 0.08)  # hollow boxes and frames
+    )
+    idx = np.flatnonzero(letters)
+    idx = idx[in_lines(x0[idx], y0[idx], w[idx], h[idx])]
+    if len(idx) < MIN_COMPONENTS:
+        return None
+    # Weighted by height squared (about a blob's ink): what little speckle sits beside a
+    # letter holds far less ink than the letters do.
+    heights = np.sort(h[idx])
+    cumulative = np.cumsum(heights**2)
+    return float(heights[np.searchsorted(cumulative, PERCENTILE / 100 * cumulative[-1])])
+
+
+def auto_factor(x_height: float | None) -> int:
+    """1, 2 or 4: how much a page with this x-height is upscaled by ``upscale=auto``."""
+    if x_height is None or x_height >= UPSCALE_BELOW:
+        return 1
+    return 4 if x_height < UPSCALE_4X_BELOW else 2
