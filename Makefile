@@ -10,7 +10,7 @@ APT_PKGS := tesseract-ocr tesseract-ocr-eng redis-server docker-compose chromium
 	fonts-ebgaramond fonts-linuxlibertine fonts-texgyre fonts-noto-core fonts-cantarell \
 	fonts-inconsolata fonts-go fonts-courier-prime fonts-croscore
 
-.PHONY: install apt demo serve test test-slow bench load lint train train-article clean
+.PHONY: install apt demo serve test test-slow bench bench-real load lint train train-article clean
 
 install: apt $(VENV)/.installed
 
@@ -39,8 +39,13 @@ test: install
 test-slow: install
 	$(BIN)/pytest -q -m slow
 
-bench: install  # quality (evaluate) and speed (bench, with a local gateway + worker) -> benchmarks/
+bench: install  # quality (evaluate, text size, low resolution) and speed (bench, with a local gateway + worker) -> benchmarks/
 	BIN=$(BIN) benchmarks/bench.sh
+
+REALVAL ?= ../shared/realval/funsd-train
+bench-real: install  # the real low-resolution forms in REALVAL (validation only, never trained on) -> benchmarks/benchmark-realval
+	$(BIN)/pagewash benchmark $(REALVAL) -o benchmarks/benchmark-realval \
+		--methods raw,raw@2x,default+verify,default@2x,upscale,auto,auto+verify
 
 load: install  # 500 jobs from 32 clients against a gateway and 2 workers -> benchmarks/load.json
 	BIN=$(BIN) benchmarks/load.sh
@@ -50,7 +55,7 @@ lint: install  # ruff, and the import layers (pyproject's importlinter contracts
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-train: install  # the shipped pagenet: stage 1, then the stage-2, 3 and 4 fine-tunes, exported to pagewash/weights
+train: install  # the shipped pagenet: stage 1, then the stage-2, 3 and 4 fine-tunes, and the 2x upscaler, into pagewash/weights
 	$(BIN)/pagewash -v train --config training/configs/pagenet.toml
 	$(BIN)/pagewash -v train --config training/configs/pagenet-finetune.toml
 	$(BIN)/pagewash -v train --config training/configs/pagenet-showthrough.toml
@@ -59,6 +64,7 @@ train: install  # the shipped pagenet: stage 1, then the stage-2, 3 and 4 fine-t
 	$(BIN)/pagewash bank runs/bank-train --n 150 --seed 920000 --split train
 	$(BIN)/pagewash -v train --config training/configs/pagenet-v3.toml
 	$(BIN)/pagewash -v train --config training/configs/pagenet-v3b.toml --export pagewash/weights/pagenet.pt
+	$(BIN)/pagewash -v train --config training/configs/pagenet-x2.toml --export pagewash/weights/pagenet-x2.pt
 
 train-article: install
 	for a in dense1 dense conv; do $(BIN)/pagewash -v train --config training/configs/$$a.toml || exit 1; done

@@ -6,7 +6,13 @@ set -eu
 BIN=${BIN:-.venv/bin}
 export PAGEWASH_REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/8}
 PORT=${BENCH_PORT:-8766}
-[ -n "${SKIP_EVALUATE:-}" ] || "$BIN/pagewash" evaluate -o benchmarks  # SKIP_EVALUATE=1: speed only
+if [ -z "${SKIP_EVALUATE:-}" ]; then  # SKIP_EVALUATE=1: speed only
+    "$BIN/pagewash" evaluate -o benchmarks --text-band
+    # low-resolution pages (half-resolution scans, faxes, resizes, photos; held-out fonts and seeds)
+    "$BIN/pagewash" synth bench-out/lowres --scale 2 --n 40 --seed 600000
+    "$BIN/pagewash" benchmark bench-out/lowres -o benchmarks/benchmark-lowres \
+        --methods raw,raw@2x,default,default@2x,upscale,auto,auto+verify
+fi
 "$BIN/pagewash" bench -o benchmarks --parts cpu,degraded,throughput  # on a quiet machine first
 "$BIN/python" -c "import redis, sys; redis.Redis.from_url(sys.argv[1]).flushdb()" "$PAGEWASH_REDIS_URL"
 logs=$(mktemp -d)

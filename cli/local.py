@@ -128,8 +128,8 @@ def page_args() -> list[Arg]:
             default=None,
             type=upscale_choice,
             metavar="{auto,off,2,4}",
-            help="upscale pages whose text is small, for OCR: auto upscales 2x where the x-height is under 10 px "
-            "(faxes, ~100-dpi scans) and 4x under 4.5 px, and leaves 200-300 dpi pages alone; with OCR the "
+            help="upscale pages whose text is small, for OCR: auto upscales 2x where the estimated x-height is "
+            "under 12 px (faxes, ~100-dpi scans) and leaves 200-300 dpi pages alone; with OCR the "
             "default is auto (env PAGEWASH_UPSCALE), and the written page keeps its size. Given explicitly, "
             "the written page is upscaled too (its DPI scaled to match). Boxes in hOCR/TSV are always in "
             "the input's pixels",

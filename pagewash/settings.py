@@ -29,8 +29,9 @@ class Settings(BaseSettings):
     tile: int = 4096  # pages larger than tile x tile (plus margins) are cleaned in overlapping tiles
     tile_overlap: int = 256  # pixels of context cropped off each tile edge
     fix_polarity: bool = True  # turn white-on-dark text (slides, bands) dark-on-light before cleaning
-    upscale: str = "auto"  # OCR reads small text upscaled: auto (pages with x-height under 10 px), off, 2, 4
+    upscale: str = "auto"  # OCR reads small text upscaled: auto (2x where the x-height is under 12 px), off, 2, 4
     upscale_model: str = "upscale"  # the clean-and-upscale (2x) model: shipped name or artifact path
+    upscale_max_pixels: int = 40_000_000  # upscaling stops short of pages larger than this (4x becomes 2x or none)
     keep_clean_below: float = 0.01  # mean |change| under which a page counts as already clean and is returned as is
     batch: str = "auto"  # batch pages of concurrent jobs on one device: auto (on for CUDA), on, off
     max_batch: int = 8  # pages per batch when batching

@@ -17,11 +17,12 @@ import numpy as np
 
 from pagewash.classical import background_division
 
-# Auto upscaling: pages whose x-height is under UPSCALE_BELOW are upscaled 2x, under
-# UPSCALE_4X_BELOW 4x. A 200-dpi office scan of 10-point type has an x-height of about
-# 12-14 px and stays as it is; a 90-100 dpi fax or form (5-8 px) is doubled.
-UPSCALE_BELOW = 10.0
-UPSCALE_4X_BELOW = 4.5
+# Auto upscaling: pages whose estimated x-height is under UPSCALE_BELOW are upscaled 2x. A
+# 200-dpi office scan of 10-point type has an x-height of about 12-14 px (estimated a little
+# higher) and stays as it is; a 90-100 dpi fax or form (5-10 px) is doubled. Never 4x: on
+# pages of 3-4 px x-height two passes of the 2x model read worse than one
+# (benchmarks/text-band.json); ``upscale=4`` still asks for it.
+UPSCALE_BELOW = 12.0
 MIN_COMPONENTS = 30  # fewer letters in lines than this: no estimate (a photo, a blank or speckled page)
 PERCENTILE = 30  # of component heights (weighted): below the ascender letters, above dots and commas
 
@@ -68,7 +69,7 @@ def xheight(page: np.ndarray) -> float | None:
     letters = (
         (h >= 2)  # noise specks
         & (h <= page.shape[0] / 8)  # rules, boxes, pictures
-        & (w <= 4 * h)  # horizontal rules and underlines
+        & (w <= 12 * h)  # horizontal rules and underlines (tiny print merges into words: keep those)
         & (w >= h / 6)  # vertical rules (an 'l' or 'i' is still about h/6 wide or more)
         & (fill > 0.08)  # hollow boxes and frames
     )
@@ -84,7 +85,5 @@ def xheight(page: np.ndarray) -> float | None:
 
 
 def auto_factor(x_height: float | None) -> int:
-    """1, 2 or 4: how much a page with this x-height is upscaled by ``upscale=auto``."""
-    if x_height is None or x_height >= UPSCALE_BELOW:
-        return 1
-    return 4 if x_height < UPSCALE_4X_BELOW else 2
+    """1 or 2: how much a page with this x-height is upscaled by ``upscale=auto``."""
+    return 2 if x_height is not None and x_height < UPSCALE_BELOW else 1

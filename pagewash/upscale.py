@@ -55,6 +55,16 @@ def resize_to(page: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return out if out.dtype == np.uint8 else np.clip(out, 0, 1)
 
 
+def within_cap(factor: int, shape: tuple[int, ...]) -> int:
+    """The largest of factor, factor / 2, ... whose output stays under
+    ``PAGEWASH_UPSCALE_MAX_PIXELS``: a large page of tiny print must not become a page
+    Tesseract takes minutes over (or one that does not fit in memory)."""
+    cap = get_settings().upscale_max_pixels
+    while factor > 1 and shape[0] * shape[1] * factor * factor > cap:
+        factor //= 2
+    return factor
+
+
 def prepare(
     model: LoadedModel | None,
     page: np.ndarray,
@@ -72,18 +82,18 @@ def prepare(
         raise BadRequest("that is an upscaling model: clean with a cleaner and ask for upscaling (--upscale)")
     upscale = parse_upscale(upscale)
     run_for = run_for or (lambda m: None)
-    if upscale == "off":
-        cleaned = denoise(model, page, run=run_for(model))
-        return Prepared(cleaned, cleaned, 1, 1)
+    cleaned = None
     if upscale == "auto":
         # Measured on the cleaned page: on the raw one, speckle and stains pass for tiny letters.
         # Where the text is big enough (most pages) that cleaned page is the answer, at no extra cost.
         cleaned = denoise(model, page, run=run_for(model))
         factor = auto_factor(xheight(cleaned))
-        if factor == 1:
-            return Prepared(cleaned, cleaned, 1, 1)
     else:
-        factor = int(upscale)
+        factor = 1 if upscale == "off" else int(upscale)
+    factor = within_cap(factor, page.shape)
+    if factor == 1:
+        cleaned = denoise(model, page, run=run_for(model)) if cleaned is None else cleaned
+        return Prepared(cleaned, cleaned, 1, 1)
     up = upscale_model(device)
     big = clean_upscaled(up, page, factor, run_for(up))
     if upscale_image:

@@ -6,9 +6,12 @@ form whose lines it took for noise). The raw page is there to compare with, and 
 own word confidences say which read found more text it trusts. It costs a second Tesseract
 run per page, skipped when cleaning left the page as it was.
 
-When the cleaned page was upscaled (``pagewash.upscale``), the raw page is upscaled the
-plain way (bicubic) to compete with it: at that size it reads better than at its own, so
-it is the honest line to beat. Either way the boxes come back in the raw page's pixels.
+When the cleaned page was upscaled (``pagewash.upscale``), the raw page competes twice: as
+it is, and upscaled the plain way (bicubic) to the same size. On low-resolution forms the
+second usually reads better than the first, but on a few pages upscaling of any kind
+loses text that the raw page at its own size still gives (measured on real forms:
+docs/benchmarks.md#low-resolution-pages). Either way the boxes come back in the raw page's
+pixels.
 """
 
 from __future__ import annotations
@@ -23,16 +26,20 @@ from pagewash.imageio import to_u8
 def read_best(
     raw: np.ndarray, cleaned: np.ndarray, *, lang: str | None, psm: int | None, formats: tuple[str, ...]
 ) -> tuple[tesseract.OcrResult, str]:
-    """(the better read, "clean" or "raw") of one page in two versions. ``cleaned`` may be an
-    integer multiple of ``raw``'s size; boxes are then scaled back to ``raw``'s pixels."""
+    """(the best read, "clean" or "raw") of one page in several versions. ``cleaned`` may be
+    an integer multiple of ``raw``'s size; boxes are then scaled back to ``raw``'s pixels."""
     factor = cleaned.shape[0] // raw.shape[0]
-    first = tesseract.ocr(cleaned, lang=lang, psm=psm, formats=formats)
     if factor == 1 and np.array_equal(to_u8(raw), to_u8(cleaned)):
-        return first, "clean"
-    rival = raw if factor == 1 else bicubic(raw, cleaned.shape)
-    second = tesseract.ocr(rival, lang=lang, psm=psm, formats=formats)
-    best, source = (second, "raw") if second.score > first.score else (first, "clean")
-    return tesseract.scale_boxes(best, 1 / factor), source
+        return tesseract.ocr(cleaned, lang=lang, psm=psm, formats=formats), "clean"
+    versions = [("clean", cleaned, factor), ("raw", raw, 1)]
+    if factor > 1:
+        versions.append(("raw", bicubic(raw, cleaned.shape), factor))
+    best, source, scale = None, "clean", 1
+    for name, page, f in versions:
+        result = tesseract.ocr(page, lang=lang, psm=psm, formats=formats)
+        if best is None or result.score > best.score:
+            best, source, scale = result, name, f
+    return tesseract.scale_boxes(best, 1 / scale), source
 
 
 def read(

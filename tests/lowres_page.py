@@ -63,3 +63,15 @@ def boxes_on_words(hocr: str, truth: list[tuple[str, tuple]]) -> tuple[int, int]
             matched += 1
             on += max(iou(box, b) for b in candidates) > 0.5
     return on, matched
+
+
+def lowres_png(path=None) -> tuple[bytes, list[tuple[str, tuple]]]:
+    """``lowres_page`` as a 100-dpi PNG (bytes, and written to ``path`` when given), and its boxes."""
+    import io
+
+    page, truth = lowres_page()
+    buf = io.BytesIO()
+    Image.fromarray(page).save(buf, format="PNG", dpi=(100, 100))
+    if path is not None:
+        path.write_bytes(buf.getvalue())
+    return buf.getvalue(), truth

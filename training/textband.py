@@ -2,8 +2,9 @@
 
 Held-out pages (fonts training never saw) are rendered with large type and shrunk, the way
 a scanner samples a page, to each target x-height, with a little blur and sensor noise.
-Each is read as it is, after bicubic 2x, and after pagewash's auto chain (the cleaner,
-the text-size estimate, the upscaler where the text is small). ``pagewash evaluate
+Each is read as it is, after bicubic 2x, cleaned at its size, cleaned and upscaled 2x, and
+after pagewash's auto chain (the cleaner, the text-size estimate, the upscaler where the
+text is small). ``pagewash evaluate
 --text-band`` writes the table and the plot to ``benchmarks/text-band.*``; the thresholds in
 ``pagewash.textsize`` come from it.
 """
@@ -25,7 +26,7 @@ from training.render import render_page
 
 SOURCE_XHEIGHT = 40.0  # rendered at this x-height, then shrunk
 TARGETS = (3, 4, 5, 6, 7, 8, 10, 12, 14, 17, 20, 25, 30, 40)
-METHODS = ("raw", "bicubic 2x", "pagewash auto")
+METHODS = ("raw", "bicubic 2x", "pagewash", "pagewash 2x", "pagewash auto")
 SEEDS = range(800_000, 800_010)  # val-split seeds no training run uses
 
 
@@ -50,10 +51,13 @@ def read_all(args: tuple[int, float]) -> dict:
     torch.set_num_threads(1)
     seed, target = args
     page, text = shrunk(seed, target)
-    ready = prepare(get_model("default", "cpu"), page, "auto")
+    cleaner = get_model("default", "cpu")
+    ready = prepare(cleaner, page, "auto")
     pages = {
         "raw": page,
         "bicubic 2x": cv2.resize(page, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC).clip(0, 1),
+        "pagewash": prepare(cleaner, page, "off").ocr,
+        "pagewash 2x": prepare(cleaner, page, "2").ocr,
         "pagewash auto": ready.ocr,
     }
     row = {"seed": seed, "xheight": target, "auto_factor": ready.factor}

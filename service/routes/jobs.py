@@ -65,8 +65,8 @@ def create_job(
     upscale: Annotated[
         str | None,
         Form(
-            description="auto, off, 2 or 4: return the page upscaled (auto: 2x where the text's x-height is under "
-            "10 px, 4x under 4.5 px), with OCR read at that size. Unset, OCR still reads small text upscaled "
+            description="auto, off, 2 or 4: return the page upscaled (auto: 2x where the text's estimated x-height "
+            "is under 12 px), with OCR read at that size. Unset, OCR still reads small text upscaled "
             "(the server's PAGEWASH_UPSCALE, auto by default) and the image keeps the upload's size"
         ),
     ] = None,

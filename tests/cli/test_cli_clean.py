@@ -105,10 +105,9 @@ def test_upscale_off_and_auto_reproduce_the_cleaner_on_a_300_dpi_page(tmp_path, 
 
 @requires_tesseract
 def test_ocr_of_small_print_upscales_it_and_boxes_stay_in_input_pixels(tmp_path):
-    from tests.lowres_page import boxes_on_words, lowres_page
+    from tests.lowres_page import boxes_on_words, lowres_png
 
-    page, truth = lowres_page()
-    Image.fromarray(page).save(tmp_path / "fax.png", dpi=(100, 100))
+    _, truth = lowres_png(tmp_path / "fax.png")
     r = run("ocr", str(tmp_path / "fax.png"), "-o", str(tmp_path / "o"), "--ocr-format", "txt,hocr", "-q")
     assert r.returncode == 0, r.stderr
     written = Image.open(tmp_path / "o" / "fax.png")
@@ -118,10 +117,9 @@ def test_ocr_of_small_print_upscales_it_and_boxes_stay_in_input_pixels(tmp_path)
 
 
 def test_clean_upscale_2_writes_the_upscaled_page_with_its_dpi(tmp_path):
-    from tests.lowres_page import lowres_page
+    from tests.lowres_page import lowres_png
 
-    page, _ = lowres_page()
-    Image.fromarray(page).save(tmp_path / "fax.png", dpi=(100, 100))
+    lowres_png(tmp_path / "fax.png")
     r = run("clean", str(tmp_path / "fax.png"), "-o", str(tmp_path / "o"), "--upscale", "2", "-q")
     assert r.returncode == 0, r.stderr
     written = Image.open(tmp_path / "o" / "fax.png")

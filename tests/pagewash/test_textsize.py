@@ -35,7 +35,7 @@ def test_auto_upscales_faxes_and_leaves_office_scans(page_300dpi):
 
     assert factor(300) == 1 and factor(200) == 1  # 200-300 dpi office scans keep their size
     assert factor(100) == 2 and factor(75) == 2
-    assert factor(40) == 4  # x-height under 3 px
+    assert factor(40) == 2  # auto never picks 4x
     assert auto_factor(None) == 1  # no text found: nothing to gain
 
 
@@ -58,4 +58,4 @@ def test_upscale_spellings():
     ]
     with pytest.raises(ValueError, match="auto, off, 2 or 4"):
         parse_upscale("3")
-    assert UPSCALE_BELOW == 10.0
+    assert UPSCALE_BELOW == 12.0

@@ -74,3 +74,13 @@ def test_upscaling_reads_small_print_better_than_the_cleaner_alone(default_model
     ready = prepare(default_model, page, "auto")
     upscaled = word_recall(text, read(None, ready.ocr, ready.factor, lang="eng", psm=None, formats=("txt",))[0].text)
     assert ready.factor >= 2 and upscaled > alone
+
+
+def test_upscaling_stops_short_of_the_pixel_cap(default_model, small_print, monkeypatch):
+    from pagewash.settings import get_settings
+    from pagewash.upscale import within_cap
+
+    monkeypatch.setattr(get_settings(), "upscale_max_pixels", 640 * 200 * 4)
+    assert within_cap(4, (200, 640)) == 2 and within_cap(2, (400, 1280)) == 1
+    ready = prepare(default_model, small_print[0], "4")
+    assert ready.factor == 2 and ready.ocr.shape == (400, 1280)

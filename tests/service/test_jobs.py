@@ -20,6 +20,7 @@ from pagewash.engine import denoise
 from pagewash.imageio import load_page, to_u8
 from pagewash.metrics import cer
 from tests.conftest import API_KEY, requires_tesseract
+from tests.lowres_page import boxes_on_words, lowres_png
 from tests.stack import wait_job
 
 EXAMPLES = Path(__file__).parents[2] / "pagewash" / "examples"
@@ -192,20 +193,9 @@ def test_results_of_a_non_ascii_file_name_download(api):
     assert hocr.status_code == 200 and "sandbox" in hocr.headers["content-security-policy"]
 
 
-def _fax_png() -> tuple[bytes, list]:
-    from tests.lowres_page import lowres_page
-
-    page, truth = lowres_page()
-    buf = io.BytesIO()
-    Image.fromarray(page).save(buf, format="PNG", dpi=(100, 100))
-    return buf.getvalue(), truth
-
-
 @requires_tesseract
 def test_small_print_is_read_upscaled_with_boxes_on_the_uploaded_page(api):
-    from tests.lowres_page import boxes_on_words
-
-    data, truth = _fax_png()
+    data, truth = lowres_png()
     job_id = api.post("/v1/jobs", files={"file": ("fax.png", data)}, data={"ocr": "true"}).json()["id"]
     record = wait_job(api, job_id)
     assert record["status"] == "done", record
@@ -217,7 +207,7 @@ def test_small_print_is_read_upscaled_with_boxes_on_the_uploaded_page(api):
 
 
 def test_upscale_field_returns_the_upscaled_page_and_bad_values_are_422(api):
-    data, _ = _fax_png()
+    data, _ = lowres_png()
     job_id = api.post("/v1/jobs", files={"file": ("fax.png", data)}, data={"upscale": "2"}).json()["id"]
     record = wait_job(api, job_id)
     assert record["status"] == "done" and record["image_scale"] == 2 and record["options"]["upscale"] == "2"

@@ -130,3 +130,27 @@ def test_a_bank_in_the_benchmark_layout_is_mixed_into_synthetic_batches(tmp_path
         pool_pages=3, bank=str(bank), bank_share=0.5, amp="fp32", seed=2,
     )  # fmt: skip
     assert train(cfg).exists()
+
+
+def test_an_upscaler_trains_from_a_cleaner_on_low_resolution_pages_and_exports(tmp_path, pairs):
+    """A scale-2 run from a cleaner: the step-0 model is "bicubic, then the cleaner", the run
+    learns on synthetic low-resolution pages and exports a scale-2 artifact."""
+    from pagewash.model_store import get_model
+    from training.lowres import make_lowres_sample
+
+    cleaner = train(small(tmp_path, pairs, out=str(tmp_path / "cleaner"), steps=10, val_every=10))
+    cfg = TrainConfig(
+        out=str(tmp_path / "x2"), init=str(cleaner), scale=2, steps=30, batch=4, crop=64, lr=2e-3, warmup=5,
+        val_every=15, val_pages=2, val_ocr_pages=0, pool_pages=4, amp="fp32", seed=4,
+    )  # fmt: skip
+    artifact = train(cfg)
+    history = json.loads((tmp_path / "x2" / "history.json").read_text())
+    assert [v["step"] for v in history["val"]] == [0, 15, 30]
+    model = get_model(str(artifact), "cpu", "fp32")
+    assert model.scale == 2
+    page = make_lowres_sample(1, "val").noisy.astype("float32") / 255
+    from pagewash.engine import denoise
+
+    assert denoise(model, page).shape == (page.shape[0] * 2, page.shape[1] * 2)
+    with pytest.raises(ValueError, match="bank"):
+        train(TrainConfig(out=str(tmp_path / "bad"), scale=2, bank=str(pairs)))
