@@ -28,10 +28,10 @@ PERCENTILE = 30  # of component heights (weighted): below the ascender letters, 
 
 
 def in_lines(x0: np.ndarray, y0: np.ndarray, w: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """Which boxes have a neighbour on their text line: a box of similar height, level with
-    it, within two heights to the left or right. Letters come in words and lines; specks of
-    dust and grain come alone, so this is what tells a page of small print from a page of
-    noise."""
+    """Which boxes stand inside a line of text: with a box of similar height on the same
+    baseline (or top line) within two heights on each side. Letters come in words and
+    lines; specks, grain and the texture a heavy stain leaves come in clumps, so this is
+    what tells a page of small print from a page of noise."""
     if len(h) < 2:
         return np.zeros(len(h), bool)
     size = float(np.median(h))
@@ -45,11 +45,16 @@ def in_lines(x0: np.ndarray, y0: np.ndarray, w: np.ndarray, h: np.ndarray) -> np
         mates = (
             (row[a] == row[b])
             & (x0[b] - x1[a] < 2 * tall)
-            & (np.abs(cy[a] - cy[b]) < 0.5 * tall)
+            & (  # on one baseline, or (letters with descenders) one top line
+                (np.abs(y0[a] + h[a] - y0[b] - h[b]) < 0.3 * tall) | (np.abs(y0[a] - y0[b]) < 0.3 * tall)
+            )
             & (np.minimum(h[a], h[b]) > 0.5 * tall)
         )
-        found[a[mates]] = True
-        found[b[mates]] = True
+        left = np.zeros(len(h), bool)
+        right = np.zeros(len(h), bool)
+        right[a[mates]] = True
+        left[b[mates]] = True
+        found |= left & right  # inside a word or a line: a neighbour on each side
     return found
 
 
