@@ -19,7 +19,7 @@ from PIL import Image
 from pagewash import tesseract
 from pagewash.engine import binarize as binarize_page
 from pagewash.exceptions import PagewashError
-from pagewash.imageio import IMAGE_SUFFIXES, image_dpi, iter_pages, save_png, to_u8
+from pagewash.imageio import IMAGE_SUFFIXES, image_dpi, iter_pages, load_page, save_png, to_u8
 from pagewash.model_store import LoadedModel
 from pagewash.upscale import prepare, resize_to
 from pagewash.verify import read
@@ -108,7 +108,10 @@ def ocr_to_files(
     ``page`` is ``factor`` times the input's size; boxes are in the input's pixels. With
     ``raw``, the raw page is read too, and where its read wins it replaces ``x.png`` as well
     (at the image's scale), so the picture and the text agree."""
-    result, source = read(raw, page, factor, lang=lang, psm=psm, formats=formats)
+    also = ()
+    if factor != image_factor and raw is not None:  # the written page at its size competes too
+        also = (to_u8(load_page(png_path)),)
+    result, source = read(raw, page, factor, lang=lang, psm=psm, formats=formats, also=also)
     if source == "raw" and raw is not None:
         log.info("%s: the raw page reads better than the cleaned one; keeping it", png_path)
         shown = raw if image_factor == 1 else resize_to(raw, (raw.shape[0] * image_factor, raw.shape[1] * image_factor))

@@ -27,7 +27,7 @@ RunFor = Callable[[LoadedModel], Run | None]  # a model -> how to run its padded
 
 @dataclass
 class Prepared:
-    image: np.ndarray  # the clean page returned to the user, float (H, W) times image_factor
+    image: np.ndarray  # the clean page returned to the user, float (H, W) times image_factor (see prepare)
     ocr: np.ndarray  # the clean page Tesseract reads, float, ``factor`` times the input's size
     factor: int  # 1, 2 or 4: the OCR page's scale
     image_factor: int  # 1, or ``factor`` when the user asked for the upscaled page
@@ -75,7 +75,9 @@ def prepare(
 ) -> Prepared:
     """Clean one page (float (H, W), 1 = white). ``upscale`` (auto, off, 2, 4) sets the OCR
     page's scale; ``upscale_image`` returns that page as the image too, else the image keeps
-    the input's size. ``model=None`` cleans nothing and upscales nothing (``ocr --no-clean``)."""
+    the input's size: under auto it is the cleaner's page, as without upscaling. Where the
+    two differ, OCR may read both (``pagewash.verify``). ``model=None`` cleans nothing and
+    upscales nothing (``ocr --no-clean``)."""
     if model is None:
         return Prepared(page, page, 1, 1)
     if model.scale != 1:
@@ -98,4 +100,5 @@ def prepare(
     big = clean_upscaled(up, page, factor, run_for(up))
     if upscale_image:
         return Prepared(big, big, factor, factor)
-    return Prepared(resize_to(big, page.shape), big, factor, 1)
+    # the page at its size: the cleaner's, where auto made it (today's output), else the upscaled one shrunk
+    return Prepared(resize_to(big, page.shape) if cleaned is None else cleaned, big, factor, 1)

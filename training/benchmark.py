@@ -64,7 +64,7 @@ def score_item(item: Item, methods: list[str], lang: str) -> list[dict]:
     """All methods on one file -> one row per method."""
     from pagewash import tesseract
     from pagewash.verify import read_best
-    from training.evaluate import method
+    from training.evaluate import versions
 
     page = load_page(item.image)
     truth = item.truth.read_text()
@@ -73,11 +73,12 @@ def score_item(item: Item, methods: list[str], lang: str) -> list[dict]:
     for name in methods:
         base, verify = name.removesuffix(VERIFY), name.endswith(VERIFY)
         t = time.perf_counter()
-        cleaned = to_u8(method(base)(page))
+        cleaned, also = versions(base)(page)
+        cleaned, also = to_u8(cleaned), tuple(to_u8(a) for a in also)
         pre = time.perf_counter() - t
         t = time.perf_counter()
-        if verify:  # the OCR chain's default: the better of the raw and the cleaned read
-            result, source = read_best(to_u8(page), cleaned, lang=lang, psm=None, formats=("txt",))
+        if verify:  # the OCR chain's default: the best of the raw and the cleaned reads
+            result, source = read_best(to_u8(page), cleaned, lang=lang, psm=None, formats=("txt",), also=also)
             cleaned = to_u8(page) if source == "raw" else cleaned
         else:
             result = tesseract.ocr(cleaned, lang=lang)

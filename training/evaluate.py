@@ -61,6 +61,21 @@ def method(name: str) -> Callable[[np.ndarray], np.ndarray]:
     )
 
 
+def versions(name: str) -> Callable[[np.ndarray], tuple[np.ndarray, tuple[np.ndarray, ...]]]:
+    """Like ``method``, with the other cleaned versions the OCR chain's verify also reads:
+    under ``auto``, an upscaled page's cleaned version at its own size."""
+    if name != "auto":
+        fn = method(name)
+        return lambda page: (fn(page), ())
+    cleaner = get_model("default")
+
+    def auto(page: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        ready = prepare(cleaner, page, "auto")
+        return ready.ocr, (ready.image,) if ready.factor != ready.image_factor else ()
+
+    return auto
+
+
 def ocr_cer(args: tuple[np.ndarray, str]) -> tuple[float, float]:
     """(CER, Tesseract seconds) for one (page, ground truth) pair; takes one tuple so it maps over a pool."""
     page, truth = args

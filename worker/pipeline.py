@@ -179,7 +179,11 @@ def read_text(job: dict[str, str], png: bytes) -> dict[str, Any]:
     factor, image_scale = int(job.get("ocr_scale") or 1), int(job.get("image_scale") or 1)
     data = get_blobs().get(job["input"]) if get_settings().verify else None
     raw = load_page(data, int(job.get("page", 0))) if data is not None else None
-    result, source = read(raw, cleaned, factor, lang=opts.get("lang"), psm=None, formats=formats)
+    also = ()
+    if raw is not None and factor != image_scale:  # upscaled for OCR only: the image at its size competes too
+        image = get_blobs().get(f"{job['id']}/image")
+        also = (load_page(image),) if image is not None else ()
+    result, source = read(raw, cleaned, factor, lang=opts.get("lang"), psm=None, formats=formats, also=also)
     raw_png = None
     if source == "raw" and raw is not None and data is not None:
         dpi = image_dpi(data)

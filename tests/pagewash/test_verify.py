@@ -43,3 +43,20 @@ def test_a_good_cleaning_is_kept():
     raw, clean = load_page(EXAMPLE.with_suffix(".png")), load_page(EXAMPLE.with_suffix(".clean.png"))
     result, source = read_best(raw, clean, lang="eng", psm=None, formats=("txt",))
     assert source == "clean" and len(result.text.split()) > 50
+
+
+@requires_tesseract
+def test_an_upscaled_cleaning_competes_with_the_page_at_its_size_and_both_raw_pages():
+    """A blank upscaled page beside a good cleaning at the page's size: the good one wins,
+    and its boxes need no scaling; a blank cleaning at both sizes loses to a raw version."""
+    from tests.lowres_page import boxes_on_words, lowres_page
+
+    page, truth = lowres_page()
+    raw = page.astype(np.float32) / 255
+    blank_2x = np.ones((raw.shape[0] * 2, raw.shape[1] * 2), np.float32)
+    result, source = read_best(raw, blank_2x, lang="eng", psm=None, formats=("hocr",), also=(raw,))
+    assert source == "clean"
+    on, matched = boxes_on_words(result.hocr, truth)
+    assert matched >= 0.8 * len(truth) and on >= 0.9 * matched
+    result, source = read_best(raw, blank_2x, lang="eng", psm=None, formats=("hocr",), also=(np.ones_like(raw),))
+    assert source == "raw" and "bbox 0 0 640 200" in result.hocr
