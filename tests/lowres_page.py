@@ -16,7 +16,9 @@ WORDS = TEXT.split()
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 
 
-def lowres_page(size: int = 13, scale: int = 4, seed: int = 0) -> tuple[np.ndarray, list[tuple[str, tuple]]]:
+def lowres_page(
+    size: int = 13, scale: int = 4, seed: int = 0, noise: float = 6
+) -> tuple[np.ndarray, list[tuple[str, tuple]]]:
     """(uint8 page, [(word, (x0, y0, x1, y1)), ...] in its pixels). Drawn ``scale`` times larger,
     then area-averaged down, with a little noise: small letters with soft edges."""
     font = ImageFont.truetype(FONT, size * scale)
@@ -35,7 +37,7 @@ def lowres_page(size: int = 13, scale: int = 4, seed: int = 0) -> tuple[np.ndarr
         boxes.append((word, tuple(v / scale for v in box)))
         x = box[2] + size * scale * 0.4
     small = np.asarray(img.resize((640, 200), Image.BOX), dtype=np.float32)
-    noisy = small + np.random.default_rng(seed).normal(0, 6, small.shape)
+    noisy = small + np.random.default_rng(seed).normal(0, noise, small.shape)
     return np.clip(noisy, 0, 255).astype(np.uint8), boxes
 
 
