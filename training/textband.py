@@ -12,6 +12,7 @@ text is small). ``pagewash evaluate
 from __future__ import annotations
 
 import json
+import multiprocessing
 import random
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -26,7 +27,8 @@ from training.render import render_page
 
 SOURCE_XHEIGHT = 40.0  # rendered at this x-height, then shrunk
 TARGETS = (3, 4, 5, 6, 7, 8, 10, 12, 14, 17, 20, 25, 30, 40)
-METHODS = ("raw", "bicubic 2x", "pagewash", "pagewash 2x", "pagewash auto")
+METHODS = ("raw", "bicubic 2x", "pagewash", "pagewash 2x", "pagewash 4x", "pagewash auto")
+FOUR_X_UP_TO = 6  # 4x (two passes) is read only on pages this small: above, it makes huge pages for nothing
 SEEDS = range(800_000, 800_010)  # val-split seeds no training run uses
 
 
@@ -60,6 +62,8 @@ def read_all(args: tuple[int, float]) -> dict:
         "pagewash 2x": prepare(cleaner, page, "2").ocr,
         "pagewash auto": ready.ocr,
     }
+    if target <= FOUR_X_UP_TO:
+        pages["pagewash 4x"] = prepare(cleaner, page, "4").ocr
     row = {"seed": seed, "xheight": target, "auto_factor": ready.factor}
     for name, p in pages.items():
         row[name] = cer(text, tesseract.image_to_text(p))
@@ -68,9 +72,14 @@ def read_all(args: tuple[int, float]) -> dict:
 
 def run(out: Path, jobs: int = 2) -> dict:
     work = [(seed, float(t)) for t in TARGETS for seed in SEEDS]
-    with ProcessPoolExecutor(jobs) as pool:
+    # spawn: the caller (``pagewash evaluate``) has run torch already, and a forked child of a
+    # process with a live OpenMP pool hangs on its first parallel region
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         rows = list(tqdm(pool.map(read_all, work), total=len(work), desc="text band", unit="read"))
-    table = {t: {m: float(np.mean([r[m] for r in rows if r["xheight"] == t])) for m in METHODS} for t in TARGETS}
+    table = {}
+    for t in TARGETS:
+        at = [r for r in rows if r["xheight"] == t]
+        table[t] = {m: float(np.mean([r[m] for r in at])) for m in METHODS if m in at[0]}
     factors = {t: float(np.mean([r["auto_factor"] for r in rows if r["xheight"] == t])) for t in TARGETS}
     result = {"pages": len(SEEDS), "cer": table, "auto_factor_mean": factors, "rows": rows}
     out.mkdir(parents=True, exist_ok=True)
@@ -82,7 +91,7 @@ def run(out: Path, jobs: int = 2) -> dict:
         "|---" * (len(METHODS) + 2) + "|",
     ]
     for t in TARGETS:
-        cells = " | ".join(f"{table[t][m]:.3f}" for m in METHODS)
+        cells = " | ".join(f"{table[t][m]:.3f}" if m in table[t] else "-" for m in METHODS)
         lines.append(f"| {t} | {cells} | {factors[t]:.1f} |")
     (out / "text-band.md").write_text("\n".join(lines) + "\n")
     plot(table, out / "text-band.png")
@@ -98,7 +107,8 @@ def plot(table: dict, path: Path) -> None:
     xs = list(table)
     fig, ax = plt.subplots(figsize=(8, 4))
     for m in METHODS:
-        ax.plot(xs, [table[x][m] for x in xs], marker="o", label=m)
+        pts = [(x, table[x][m]) for x in xs if m in table[x]]
+        ax.plot(*zip(*pts), marker="o", label=m)
     ax.set(xscale="log", xlabel="x-height of the page as sent (px)", ylabel="Tesseract CER", ylim=(0, None))
     ax.set_xticks(xs, [str(x) for x in xs])
     ax.axvspan(20, 30, color="green", alpha=0.08, label="Tesseract's advice: 20-30 px")
