@@ -21,7 +21,7 @@ from pagewash.engine import binarize as binarize_page
 from pagewash.exceptions import PagewashError
 from pagewash.imageio import IMAGE_SUFFIXES, image_dpi, iter_pages, load_page, save_png, to_u8
 from pagewash.model_store import LoadedModel
-from pagewash.upscale import prepare, resize_to
+from pagewash.upscale import at_scale, prepare, scale_dpi
 from pagewash.verify import read
 
 log = logging.getLogger(__name__)
@@ -114,8 +114,7 @@ def ocr_to_files(
     result, source = read(raw, page, factor, lang=lang, psm=psm, formats=formats, also=also)
     if source == "raw" and raw is not None:
         log.info("%s: the raw page reads better than the cleaned one; keeping it", png_path)
-        shown = raw if image_factor == 1 else resize_to(raw, (raw.shape[0] * image_factor, raw.shape[1] * image_factor))
-        save_png(png_path, shown, dpi=dpi)
+        save_png(png_path, at_scale(raw, image_factor), dpi=dpi)
     for fmt in formats:
         text = {"txt": result.text, "hocr": result.hocr, "tsv": result.tsv}[fmt]
         tmp = png_path.with_suffix(f".{fmt}.part")
@@ -143,7 +142,7 @@ def clean_file(
         wanted = upscale or (ocr.upscale if ocr is not None else "off")
         ready = prepare(model, page, wanted, upscale_image=upscale is not None)
         image = binarize_page(ready.image) if binarize else to_u8(ready.image)
-        out_dpi = (dpi[0] * ready.image_factor, dpi[1] * ready.image_factor) if dpi else None
+        out_dpi = scale_dpi(dpi, ready.image_factor)
         save_png(path, image, dpi=out_dpi)
         if ocr_pool is not None and ocr is not None:
             raw = to_u8(page) if ocr.verify and model is not None else None

@@ -55,6 +55,16 @@ def resize_to(page: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return out if out.dtype == np.uint8 else np.clip(out, 0, 1)
 
 
+def at_scale(page: np.ndarray, factor: int) -> np.ndarray:
+    """The page (a raw page that won verify) at ``factor`` times its size, the plain way."""
+    return page if factor == 1 else resize_to(page, (page.shape[0] * factor, page.shape[1] * factor))
+
+
+def scale_dpi(dpi: tuple[float, float] | None, factor: int) -> tuple[float, float] | None:
+    """What an image ``factor`` times larger declares: its resolution grows with it."""
+    return (dpi[0] * factor, dpi[1] * factor) if dpi else None
+
+
 def within_cap(factor: int, shape: tuple[int, ...]) -> int:
     """The largest of factor, factor / 2, ... whose output stays under
     ``PAGEWASH_UPSCALE_MAX_PIXELS``: a large page of tiny print must not become a page

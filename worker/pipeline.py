@@ -101,7 +101,7 @@ def clean_page(job: dict[str, str], stages: dict[str, float]) -> CleanPage:
     input blob -> the clean page as PNG bytes, and the page OCR reads where that differs."""
     from pagewash.engine import binarize
     from pagewash.model_store import get_model
-    from pagewash.upscale import prepare
+    from pagewash.upscale import prepare, scale_dpi
     from worker.batcher import runner_for
 
     opts = jobs.options(job)
@@ -116,8 +116,7 @@ def clean_page(job: dict[str, str], stages: dict[str, float]) -> CleanPage:
     ready = timed(stages, "denoise", prepare, model, page, upscale, asked is not None, runner_for)
     dpi = image_dpi(data)
     out = binarize(ready.image) if opts.get("binarize") else to_u8(ready.image)
-    scaled = (dpi[0] * ready.image_factor, dpi[1] * ready.image_factor) if dpi else None
-    image = timed(stages, "encode", encode_png, out, dpi=scaled)
+    image = timed(stages, "encode", encode_png, out, dpi=scale_dpi(dpi, ready.image_factor))
     ocr_page = encode_png(ready.ocr) if opts.get("ocr") and ready.factor != ready.image_factor else None
     return CleanPage(image, ocr_page, ready.factor, ready.image_factor)
 
@@ -171,7 +170,7 @@ def read_text(job: dict[str, str], png: bytes) -> dict[str, Any]:
     """Tesseract on the clean page (all three formats from one run), upscaled where the
     clean step upscaled it, with boxes in the input's pixels; with ``verify`` on, on the
     raw page too, keeping the read Tesseract is surer of (``pagewash.verify``)."""
-    from pagewash.upscale import resize_to
+    from pagewash.upscale import at_scale, scale_dpi
     from pagewash.verify import read
 
     opts = jobs.options(job)
@@ -186,9 +185,7 @@ def read_text(job: dict[str, str], png: bytes) -> dict[str, Any]:
     result, source = read(raw, cleaned, factor, lang=opts.get("lang"), psm=None, formats=formats, also=also)
     raw_png = None
     if source == "raw" and raw is not None and data is not None:
-        dpi = image_dpi(data)
-        shown = raw if image_scale == 1 else resize_to(raw, (raw.shape[0] * image_scale, raw.shape[1] * image_scale))
-        raw_png = encode_png(to_u8(shown), dpi=(dpi[0] * image_scale, dpi[1] * image_scale) if dpi else None)
+        raw_png = encode_png(to_u8(at_scale(raw, image_scale)), dpi=scale_dpi(image_dpi(data), image_scale))
     return {
         "text": result.text,
         "hocr": result.hocr or "",
