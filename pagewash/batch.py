@@ -19,9 +19,9 @@ from PIL import Image
 from pagewash import tesseract
 from pagewash.engine import binarize as binarize_page
 from pagewash.exceptions import PagewashError
-from pagewash.imageio import IMAGE_SUFFIXES, image_dpi, iter_pages, load_page, save_png, to_u8
+from pagewash.imageio import IMAGE_SUFFIXES, at_scale, image_dpi, iter_pages, save_png, scale_dpi, to_u8
 from pagewash.model_store import LoadedModel
-from pagewash.upscale import at_scale, prepare, scale_dpi
+from pagewash.upscale import prepare
 from pagewash.verify import read
 
 log = logging.getLogger(__name__)
@@ -103,14 +103,13 @@ def ocr_to_files(
     factor: int = 1,
     image_factor: int = 1,
     dpi: tuple[float, float] | None = None,
+    also: tuple[np.ndarray, ...] = (),
 ) -> None:
     """Write ``x.txt`` / ``x.hocr`` / ``x.tsv`` beside ``x.png`` (runs in a pool process).
     ``page`` is ``factor`` times the input's size; boxes are in the input's pixels. With
-    ``raw``, the raw page is read too, and where its read wins it replaces ``x.png`` as well
-    (at the image's scale), so the picture and the text agree."""
-    also = ()
-    if factor != image_factor and raw is not None:  # the written page at its size competes too
-        also = (to_u8(load_page(png_path)),)
+    ``raw``, the raw page is read too (and the other cleaned versions in ``also``), and where
+    a raw read wins it replaces ``x.png`` as well (at the image's scale), so the picture and
+    the text agree."""
     result, source = read(raw, page, factor, lang=lang, psm=psm, formats=formats, also=also)
     if source == "raw" and raw is not None:
         log.info("%s: the raw page reads better than the cleaned one; keeping it", png_path)
@@ -161,6 +160,7 @@ def clean_file(
                     ready.factor,
                     ready.image_factor,
                     out_dpi,
+                    (image,) if raw is not None and ready.factor != ready.image_factor else (),  # competes too
                 )
             )
     return len(pages), futures

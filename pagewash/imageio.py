@@ -213,3 +213,23 @@ def save_png(
     tmp = path.with_name(path.name + ".part")
     Image.fromarray(u8, mode="L").save(tmp, **_png_options(compress_level, dpi))
     tmp.replace(path)
+
+
+def resize_to(page: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Area-average a page down (or bicubic up) to ``shape`` (H, W); uint8 stays uint8."""
+    import cv2  # here, not at the top: the gateway reads images and never resizes them
+
+    h, w = shape[:2]
+    mode = cv2.INTER_AREA if page.shape[0] >= h else cv2.INTER_CUBIC
+    out = cv2.resize(page, (w, h), interpolation=mode)
+    return out if out.dtype == np.uint8 else np.clip(out, 0, 1)
+
+
+def at_scale(page: np.ndarray, factor: int) -> np.ndarray:
+    """The page (a raw page that won verify) at ``factor`` times its size, the plain way."""
+    return page if factor == 1 else resize_to(page, (page.shape[0] * factor, page.shape[1] * factor))
+
+
+def scale_dpi(dpi: tuple[float, float] | None, factor: int) -> tuple[float, float] | None:
+    """What an image ``factor`` times larger declares: its resolution grows with it."""
+    return (dpi[0] * factor, dpi[1] * factor) if dpi else None

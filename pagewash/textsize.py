@@ -15,7 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pagewash.classical import background_division, otsu
+from pagewash.classical import otsu
 
 # Auto upscaling: pages whose estimated x-height is under UPSCALE_BELOW are upscaled 2x. A
 # 200-dpi office scan of 10-point type has an x-height of about 12-14 px (estimated a little
@@ -58,12 +58,12 @@ def in_lines(x0: np.ndarray, y0: np.ndarray, w: np.ndarray, h: np.ndarray) -> np
     return found
 
 
-def xheight(page: np.ndarray, flatten: bool = False) -> float | None:
+def xheight(page: np.ndarray) -> float | None:
     """Estimated x-height in pixels of a grey page (float, 1 = white), or None when the page
-    holds too little text to tell. Meant for a cleaned page (that is what the OCR chain
-    measures); ``flatten`` first divides out uneven lighting, for a raw page whose shadows
-    would merge letters into blobs (it costs 0.1 s on a 300-dpi letter page)."""
-    flat = background_division(page, binarize=True) if flatten else otsu(page)  # (H, W) 0 = ink, 1 = paper
+    holds too little text to tell. Meant for a cleaned page (what the OCR chain measures):
+    the cleaner has already flattened the lighting, so a global threshold separates ink
+    from paper."""
+    flat = otsu(page)  # (H, W) 0 = ink, 1 = paper
     ink = (flat < 0.5).astype(np.uint8)
     if ink.mean() > 0.5:  # mostly dark: a reversed page, read its light strokes instead
         ink = 1 - ink

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from pagewash.engine import Run, denoise
 from pagewash.exceptions import BadRequest
+from pagewash.imageio import resize_to
 from pagewash.model_store import LoadedModel, get_model
 from pagewash.settings import get_settings, parse_upscale
 from pagewash.textsize import auto_factor, xheight
@@ -45,24 +45,6 @@ def clean_upscaled(model: LoadedModel, page: np.ndarray, factor: int, run: Run |
     for _ in range({2: 1, 4: 2}[factor]):
         out = denoise(model, out, run=run)
     return out
-
-
-def resize_to(page: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Area-average a page down (or bicubic up) to ``shape`` (H, W); uint8 stays uint8."""
-    h, w = shape
-    mode = cv2.INTER_AREA if page.shape[0] >= h else cv2.INTER_CUBIC
-    out = cv2.resize(page, (w, h), interpolation=mode)
-    return out if out.dtype == np.uint8 else np.clip(out, 0, 1)
-
-
-def at_scale(page: np.ndarray, factor: int) -> np.ndarray:
-    """The page (a raw page that won verify) at ``factor`` times its size, the plain way."""
-    return page if factor == 1 else resize_to(page, (page.shape[0] * factor, page.shape[1] * factor))
-
-
-def scale_dpi(dpi: tuple[float, float] | None, factor: int) -> tuple[float, float] | None:
-    """What an image ``factor`` times larger declares: its resolution grows with it."""
-    return (dpi[0] * factor, dpi[1] * factor) if dpi else None
 
 
 def within_cap(factor: int, shape: tuple[int, ...]) -> int:

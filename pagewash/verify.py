@@ -17,11 +17,10 @@ pixels.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from pagewash import tesseract
-from pagewash.imageio import to_u8
+from pagewash.imageio import resize_to, to_u8
 
 
 def read_best(
@@ -43,7 +42,7 @@ def read_best(
     versions = [("clean", cleaned, factor), *(("clean", a, a.shape[0] // raw.shape[0]) for a in also)]
     versions.append(("raw", raw, 1))
     if factor > 1:
-        versions.append(("raw", bicubic(raw, cleaned.shape), factor))
+        versions.append(("raw", resize_to(to_u8(raw), cleaned.shape), factor))
     best, source, scale = None, "clean", 1
     for name, page, f in versions:
         result = tesseract.ocr(page, lang=lang, psm=psm, formats=formats)
@@ -69,7 +68,3 @@ def read(
         return read_best(raw, cleaned, lang=lang, psm=psm, formats=formats, also=also)
     result = tesseract.ocr(cleaned, lang=lang, psm=psm, formats=formats)
     return tesseract.scale_boxes(result, 1 / factor), "clean"
-
-
-def bicubic(page: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    return cv2.resize(to_u8(page), (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC)

@@ -28,6 +28,7 @@ from tqdm import tqdm
 from pagewash import tesseract
 from pagewash.artifact import load_artifact, save_artifact
 from pagewash.engine import denoise
+from pagewash.imageio import resize_to
 from pagewash.metrics import rmse
 from pagewash.model_store import LoadedModel, pick_dtype, resolve
 from pagewash.models import PATCH, build_model, upscaler, widen
@@ -152,19 +153,13 @@ def validate(model: LoadedModel, val: list, ocr_pages: int, pool: ProcessPoolExe
 def raw_metrics(val: list, ocr_pages: int, pool: ProcessPoolExecutor | None) -> dict:
     """The held-out inputs as they are: the line to beat (bicubic-upscaled for an upscaler,
     so they match the clean pages' size)."""
-    inputs = [s.noisy if s.noisy.shape == s.clean.shape else bicubic(s.noisy, s.clean.shape) for s in val]
+    inputs = [s.noisy if s.noisy.shape == s.clean.shape else resize_to(s.noisy, s.clean.shape) for s in val]
     out = pixel_metrics(inputs, val)
     if ocr_pages and tesseract.available():
         jobs = [(page, s.text) for page, s in zip(inputs, val[:ocr_pages])]
         results = pool.map(ocr_cer, jobs) if pool else map(ocr_cer, jobs)
         out["cer"] = float(np.mean([c for c, _ in results]))
     return out
-
-
-def bicubic(page: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    import cv2
-
-    return cv2.resize(page, (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC)
 
 
 def plot_curve(history: dict, path: Path) -> None:

@@ -100,8 +100,9 @@ def clean_page(job: dict[str, str], stages: dict[str, float]) -> CleanPage:
     """Fetch, decode, clean (and upscale, where asked or where OCR needs it), encode: the
     input blob -> the clean page as PNG bytes, and the page OCR reads where that differs."""
     from pagewash.engine import binarize
+    from pagewash.imageio import scale_dpi
     from pagewash.model_store import get_model
-    from pagewash.upscale import prepare, scale_dpi
+    from pagewash.upscale import prepare
     from worker.batcher import runner_for
 
     opts = jobs.options(job)
@@ -156,21 +157,21 @@ def clean_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> N
         if cleaned.ocr_page is not None:
             get_blobs().put(f"{job_id}/ocr_page", cleaned.ocr_page)
     timing = {"t_" + k: v for k, v in stages.items()}
-    timing.update(ocr_scale=cleaned.ocr_scale, image_scale=cleaned.image_scale)
+    scales = {"ocr_scale": cleaned.ocr_scale, "image_scale": cleaned.image_scale}
     if jobs.options(job).get("ocr"):
-        jobs.update(r, job_id, results="image", cleaned_at=time.time(), **timing)
+        jobs.update(r, job_id, results="image", cleaned_at=time.time(), **timing, **scales)
         from worker.tasks import ocr
 
         ocr.delay(job_id)
     else:
-        finish(job_id, "done", results="image", **timing)
+        finish(job_id, "done", results="image", **timing, **scales)
 
 
 def read_text(job: dict[str, str], png: bytes) -> dict[str, Any]:
     """Tesseract on the clean page (all three formats from one run), upscaled where the
     clean step upscaled it, with boxes in the input's pixels; with ``verify`` on, on the
     raw page too, keeping the read Tesseract is surer of (``pagewash.verify``)."""
-    from pagewash.upscale import at_scale, scale_dpi
+    from pagewash.imageio import at_scale, scale_dpi
     from pagewash.verify import read
 
     opts = jobs.options(job)
