@@ -4,7 +4,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 BIN     := $(VENV)/bin
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PKGS := tesseract-ocr tesseract-ocr-eng redis-server docker-compose chromium \
+APT_PKGS := tesseract-ocr tesseract-ocr-eng redis-server docker-compose chromium ghostscript pngquant \
 	fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 fonts-freefont-ttf fonts-urw-base35 \
 	fonts-crosextra-carlito fonts-crosextra-caladea fonts-open-sans fonts-roboto-unhinted fonts-lato \
 	fonts-ebgaramond fonts-linuxlibertine fonts-texgyre fonts-noto-core fonts-cantarell \

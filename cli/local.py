@@ -61,9 +61,20 @@ def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
                 progress=lambda job: bar.update(1),
             )
     else:
+        from pagewash.batch import is_pdf_file
         from pagewash.model_store import get_model
+        from pagewash.pdf import PdfJob
 
-        model = None if no_clean else get_model(args.model, args.device)
+        images = [j for j in jobs if not is_pdf_file(j.src)]
+        model = None if no_clean or not images else get_model(args.model, args.device)
+        pdf = PdfJob(
+            model=args.model,
+            upscale=args.upscale or (ocr.upscale if ocr is not None else "off"),
+            device=args.device,
+            keep_original=args.keep_original,
+            clean=not no_clean,
+            jobs=args.jobs,
+        )
         try:
             with tqdm(total=len(jobs), desc="cleaning", unit="file", disable=args.quiet) as bar:
                 summary = clean_inputs(
@@ -75,6 +86,7 @@ def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
                     ocr=ocr,
                     upscale=args.upscale,
                     progress=lambda job: bar.update(1),
+                    pdf=pdf,
                 )
         except PagewashError as e:
             print(f"pagewash: {e}", file=sys.stderr)
@@ -97,7 +109,7 @@ def upscale_choice(text: str) -> str:
 def page_args() -> list[Arg]:
     """The flags ``clean`` and ``ocr`` share."""
     return [
-        arg("inputs", nargs="+", metavar="INPUT", help="image files or folders"),
+        arg("inputs", nargs="+", metavar="INPUT", help="image files, PDFs or folders"),
         arg("-o", "--output", required=True, metavar="OUT", help="output folder"),
         arg(
             "--model",
@@ -134,6 +146,12 @@ def page_args() -> list[Arg]:
             "the written page is upscaled too (its DPI scaled to match). Boxes in hOCR/TSV are always in "
             "the input's pixels",
         ),
+        arg(
+            "--keep-original",
+            action="store_true",
+            help="PDFs: keep the scanned page images in the output PDF; only the text layer comes from the "
+            "cleaned pages (default: the cleaned pages replace the scans)",
+        ),
         arg("-q", "--quiet", action="store_true", help="no progress bar"),
         arg(
             "--server",
@@ -168,19 +186,23 @@ def run_demo(args: argparse.Namespace) -> int:
 COMMANDS = [
     Command(
         "clean",
-        "clean image files and folders into OUT (optionally OCR them)",
-        "Clean page images. Folders are searched recursively (PNG, JPEG, TIFF incl. multi-page, BMP, "
-        "WebP). Each input becomes OUT/<relative path>.png (multi-page x.tif: x.p001.png, ...); with --ocr, "
-        "x.txt / x.hocr / x.tsv beside it. Outputs that exist are skipped unless --overwrite. Unreadable files "
-        "are reported and skipped; the exit code is 1 if any failed.",
+        "clean images, PDFs and folders into OUT (optionally OCR them)",
+        "Clean page images and scanned PDFs. Folders are searched recursively (PNG, JPEG, TIFF incl. "
+        "multi-page, BMP, WebP, PDF). Each image becomes OUT/<relative path>.png (multi-page x.tif: x.p001.png, "
+        "...); with --ocr, x.txt / x.hocr / x.tsv beside it. Each PDF becomes OUT/<relative path>.pdf with the "
+        "cleaned pages in place of the scans (PDF/A, page sizes kept; through OCRmyPDF and the pagewash "
+        "plugin); with --ocr it is searchable and x.txt holds its text. PDF pages that already have text are "
+        "kept as they are. Outputs that exist are skipped unless --overwrite. Unreadable files are reported "
+        "and skipped; the exit code is 1 if any failed.",
         run_clean,
         lambda: [*page_args(), arg("--ocr", action="store_true", help="also run Tesseract on each clean page")],
     ),
     Command(
         "ocr",
-        "OCR image files and folders, cleaned first unless --no-clean",
-        "Like `clean --ocr`: writes OUT/<relative path>.png and the OCR outputs beside "
-        "it. --no-clean reads the pages as they are (the PNG is then the unchanged grey page).",
+        "OCR images, PDFs and folders, cleaned first unless --no-clean",
+        "Like `clean --ocr`: writes OUT/<relative path>.png and the OCR outputs beside it; a PDF becomes "
+        "a searchable OUT/<relative path>.pdf (PDF/A, the cleaned pages in it) and x.txt. --no-clean reads "
+        "the pages as they are (the PNG is then the unchanged grey page; a PDF goes through plain OCRmyPDF).",
         lambda args: run_clean(args, ocr_always=True),
         lambda: [*page_args(), arg("--no-clean", action="store_true", help="OCR the pages without cleaning them")],
     ),

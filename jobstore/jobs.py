@@ -24,7 +24,8 @@ STATS = "pagewash:stats"
 HIST = "pagewash:hist:"
 ID = re.compile(r"^[0-9a-f]{32}$")
 FINAL = ("done", "failed")
-RESULTS = ("image", "text", "hocr", "tsv")  # result blobs a job may have, under "<job id>/<name>"
+RESULTS = ("image", "text", "hocr", "tsv", "pdf")  # result blobs a job may have, under "<job id>/<name>"
+OCR_RESULTS = ("text", "hocr", "tsv")  # what the OCR step of a page job writes
 WORK = ("ocr_page",)  # blobs passed between a job's steps (the page upscaled for OCR only), deleted with it
 STAGES = ("queue", "fetch", "decode", "denoise", "encode", "ocr_queue", "ocr", "total")
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
@@ -228,6 +229,10 @@ def describe(job: dict[str, str], base: str = "") -> dict[str, Any]:
         "ocr_scale": int(job["ocr_scale"]) if job.get("ocr_scale") else None,
         "image_scale": int(job["image_scale"]) if job.get("image_scale") else None,
         "callback": job.get("callback") or None,
+        "kind": job.get("kind") or "page",
+        "pages": int(job["pages"]) if job.get("pages") else None,
+        "skipped_pages": [int(p) for p in job["skipped_pages"].split(",") if p] if job.get("skipped_pages") else [],
+        "note": job.get("note") or None,
         "links": links,
     }
     return out

@@ -6,6 +6,7 @@ skipped; the rest are still cleaned.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from pagewash.engine import binarize as binarize_page
 from pagewash.exceptions import PagewashError
 from pagewash.imageio import IMAGE_SUFFIXES, at_scale, image_dpi, iter_pages, save_png, scale_dpi, to_u8
 from pagewash.model_store import LoadedModel
+from pagewash.pdf import PdfJob, PdfResult, is_pdf, process_pdf
 from pagewash.upscale import prepare
 from pagewash.verify import read
 
@@ -49,14 +51,17 @@ class Summary:
         return text
 
 
+INPUT_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
+
+
 def find_inputs(inputs: list[Path]) -> list[Job]:
-    """Files as given; folders searched recursively for image files. Output names keep the
+    """Files as given; folders searched recursively for images and PDFs. Output names keep the
     relative path; two inputs that would share an output keep their extension in the name."""
     jobs = []
     for item in inputs:
         if item.is_dir():
             for path in sorted(item.rglob("*")):
-                if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
+                if path.is_file() and path.suffix.lower() in INPUT_SUFFIXES:
                     jobs.append(Job(path, path.relative_to(item).with_suffix("")))
         else:
             jobs.append(Job(item, Path(item.stem)))
@@ -74,6 +79,32 @@ def n_frames(path: Path) -> int:
             return getattr(img, "n_frames", 1)
     except Exception:
         return 1
+
+
+def is_pdf_file(path: Path) -> bool:
+    """A PDF by its content (a PDF named .png is still a PDF)."""
+    try:
+        with open(path, "rb") as fp:
+            return is_pdf(fp.read(1024))
+    except OSError:
+        return False
+
+
+def pdf_outputs(out: Path, rel: Path, ocr: OcrOptions | None) -> list[Path]:
+    """``x.pdf`` (the cleaned pages; searchable with OCR) and, with OCR, ``x.txt``."""
+    pdf = out / rel.with_name(rel.name + ".pdf")
+    return [pdf, pdf.with_suffix(".txt")] if ocr is not None else [pdf]
+
+
+def clean_pdf(job: Job, out: Path, pdf: PdfJob, ocr: OcrOptions | None) -> PdfResult:
+    """One PDF through OCRmyPDF and the pagewash plugin (``pagewash.pdf``)."""
+    paths = pdf_outputs(out, job.rel, ocr)
+    paths[0].parent.mkdir(parents=True, exist_ok=True)
+    settings = dataclasses.replace(pdf, ocr=ocr is not None, lang=ocr.lang if ocr is not None else pdf.lang)
+    result = process_pdf(job.src, paths[0], settings, paths[1] if ocr is not None else None)
+    if result.describe():
+        log.info("%s: %s", job.src, result.describe())
+    return result
 
 
 def output_paths(out: Path, rel: Path, pages: int) -> list[Path]:
@@ -176,10 +207,13 @@ def clean_inputs(
     ocr: OcrOptions | None = None,
     upscale: str | None = None,
     progress: Callable[[Job], None] | None = None,
+    pdf: PdfJob | None = None,
 ) -> Summary:
     """Clean every job into ``out`` (``model=None`` keeps pages as they are, for OCR without
     cleaning); with ``ocr``, Tesseract reads each written page in a process pool. ``upscale``
-    writes upscaled pages (see ``clean_file``)."""
+    writes upscaled pages (see ``clean_file``). PDFs go through OCRmyPDF as ``pdf`` says
+    (``clean_pdf``), one at a time: OCRmyPDF runs their pages in parallel itself."""
+    pdf = pdf or PdfJob()
     summary = Summary()
     if ocr is not None:
         tesseract.check(ocr.lang)  # fail once, clearly, before any work
@@ -188,6 +222,13 @@ def clean_inputs(
     try:
         for job in jobs:
             try:
+                if is_pdf_file(job.src):
+                    if not overwrite and all(p.exists() for p in pdf_outputs(out, job.rel, ocr)):
+                        summary.skipped += 1
+                    else:
+                        summary.pages += clean_pdf(job, out, pdf, ocr).pages
+                        summary.files += 1
+                    continue
                 wanted = output_paths(out, job.rel, n_frames(job.src))
                 if ocr is not None:
                     wanted += [p.with_suffix(f".{f}") for p in list(wanted) for f in ocr.formats]
@@ -204,8 +245,9 @@ def clean_inputs(
             except Exception as e:  # one bad file must not stop a folder: report it with its traceback
                 summary.failed.append((job.src, f"unexpected {type(e).__name__}: {e}"))
                 log.exception("%s: unexpected error", job.src)
-            if progress:
-                progress(job)
+            finally:
+                if progress:
+                    progress(job)
         for src, fut in pending:
             try:
                 fut.result()

@@ -21,6 +21,14 @@ class ImageTooLarge(BadImage):
     http_status = 413
 
 
+class BadPdf(BadImage):
+    """A PDF we cannot or will not read: damaged, or past the probe's time and memory caps."""
+
+
+class EncryptedPdf(BadPdf):
+    """A password-protected (or owner-password encrypted) PDF: its owner must remove the password."""
+
+
 class ModelNotFound(PagewashError):
     exit_code = 4
     http_status = 500

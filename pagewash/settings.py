@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     batch_window_ms: float = 5.0  # how long the device waits to fill a batch
     gpu_threads: int = 8  # Celery task threads feeding one GPU worker's batches (decode/encode run in them)
     max_pixels: int = 120_000_000  # larger images are refused (decompression-bomb guard)
+    pdf_max_pages: int = 50  # pages per PDF (a PDF is one job: keep its run under pdf_timeout)
+    pdf_max_page_pixels: int = 60_000_000  # a PDF page rendered past this is refused (huge page boxes, tiny images)
+    pdf_timeout: float = 840.0  # s for OCRmyPDF on one PDF (keep it under visibility_timeout)
+    pdf_workers: int = 2  # OCRmyPDF processes per PDF job on a worker (its pages run in parallel)
+    pdf_probe_timeout: float = 20.0  # s to parse an uploaded PDF before it is refused as a possible bomb
+    pdf_probe_memory_mb: int = 2048  # address space for that parse
     tesseract_lang: str = "eng"
     tesseract_psm: int = 3
     tesseract_timeout: float = 120.0  # seconds per page

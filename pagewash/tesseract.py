@@ -97,16 +97,23 @@ def word_score(tsv: str) -> float:
 
 
 def ocr(
-    page: np.ndarray, *, lang: str | None = None, psm: int | None = None, formats: tuple[str, ...] = ("txt",)
+    page: np.ndarray,
+    *,
+    lang: str | None = None,
+    psm: int | None = None,
+    formats: tuple[str, ...] = ("txt",),
+    dpi: float | None = None,
 ) -> OcrResult:
-    """OCR one grey page (uint8, or float in [0, 1]); one Tesseract run gives every format asked for."""
+    """OCR one grey page (uint8, or float in [0, 1]); one Tesseract run gives every format asked for.
+    ``dpi`` is told to Tesseract where another program will read the page with its DPI, so that
+    both reads see the same page (Tesseract's layout analysis changes with the DPI it is told)."""
     settings = get_settings()
     lang = lang or settings.tesseract_lang
     check(lang)
     wanted = ["txt", "tsv", *(["hocr"] if "hocr" in formats else [])]  # the TSV always: it gives the confidence
     with tempfile.TemporaryDirectory(prefix="pagewash-ocr-") as tmp:
         src, base = Path(tmp) / "page.png", Path(tmp) / "out"
-        Image.fromarray(to_u8(page)).save(src, compress_level=1)
+        Image.fromarray(to_u8(page)).save(src, compress_level=1, **({"dpi": (dpi, dpi)} if dpi else {}))
         cmd = [
             pytesseract.pytesseract.tesseract_cmd,
             str(src),

@@ -23,6 +23,40 @@ from pagewash import tesseract
 from pagewash.imageio import resize_to, to_u8
 
 
+def versions(
+    raw: np.ndarray, cleaned: np.ndarray, also: tuple[np.ndarray, ...] = ()
+) -> list[tuple[str, np.ndarray, int]]:
+    """(source, page, its scale against ``raw``) for each version of one page that competes."""
+    factor = cleaned.shape[0] // raw.shape[0]
+    out = [("clean", cleaned, factor), *(("clean", a, a.shape[0] // raw.shape[0]) for a in also), ("raw", raw, 1)]
+    if factor > 1:
+        out.append(("raw", resize_to(to_u8(raw), cleaned.shape), factor))
+    return out
+
+
+def best_of(
+    raw: np.ndarray,
+    cleaned: np.ndarray,
+    *,
+    lang: str | None,
+    psm: int | None,
+    formats: tuple[str, ...],
+    also: tuple[np.ndarray, ...] = (),
+    dpi: float | None = None,
+) -> tuple[tesseract.OcrResult, str, np.ndarray, int]:
+    """(the best read with boxes on the page it read, "clean" or "raw", that page, its scale).
+    For callers that hand the winning page on to another OCR step (the OCRmyPDF plugin), which
+    reads it at ``dpi`` (``raw``'s; an upscaled version is read at ``dpi`` times its scale)."""
+    if cleaned.shape == raw.shape and not also and np.array_equal(to_u8(raw), to_u8(cleaned)):
+        return tesseract.ocr(cleaned, lang=lang, psm=psm, formats=formats, dpi=dpi), "clean", cleaned, 1
+    best = None
+    for name, page, f in versions(raw, cleaned, also):
+        result = tesseract.ocr(page, lang=lang, psm=psm, formats=formats, dpi=dpi * f if dpi else None)
+        if best is None or result.score > best[0].score:
+            best = (result, name, page, f)
+    return best
+
+
 def read_best(
     raw: np.ndarray,
     cleaned: np.ndarray,
@@ -36,19 +70,8 @@ def read_best(
     the other cleaned versions in ``also``, such as the page cleaned at its own size beside
     an upscaled one) may be an integer multiple of ``raw``'s size; boxes are then scaled
     back to ``raw``'s pixels."""
-    factor = cleaned.shape[0] // raw.shape[0]
-    if factor == 1 and not also and np.array_equal(to_u8(raw), to_u8(cleaned)):
-        return tesseract.ocr(cleaned, lang=lang, psm=psm, formats=formats), "clean"
-    versions = [("clean", cleaned, factor), *(("clean", a, a.shape[0] // raw.shape[0]) for a in also)]
-    versions.append(("raw", raw, 1))
-    if factor > 1:
-        versions.append(("raw", resize_to(to_u8(raw), cleaned.shape), factor))
-    best, source, scale = None, "clean", 1
-    for name, page, f in versions:
-        result = tesseract.ocr(page, lang=lang, psm=psm, formats=formats)
-        if best is None or result.score > best.score:
-            best, source, scale = result, name, f
-    return tesseract.scale_boxes(best, 1 / scale), source
+    result, source, _, scale = best_of(raw, cleaned, lang=lang, psm=psm, formats=formats, also=also)
+    return tesseract.scale_boxes(result, 1 / scale), source
 
 
 def read(

@@ -54,6 +54,12 @@ class Job(BaseModel):
     )
     image_scale: int | None = Field(None, description="the image result's size against the upload's (1 or 2 or 4)")
     callback: str | None = Field(description="webhook delivery state")
+    kind: str = Field("page", description="page (an image page), or pdf (a whole PDF: its result is a PDF)")
+    pages: int | None = Field(None, description="a PDF's page count")
+    skipped_pages: list[int] = Field(
+        [], description="a PDF's pages (from 1) that already had text: kept as they were, not cleaned or read"
+    )
+    note: str | None = Field(None, description="what the result should be read with (a PDF that is not PDF/A, ...)")
     links: dict[str, str]
 
 

@@ -11,9 +11,10 @@ import redis
 from jobstore import jobs
 from pagewash import tesseract
 from pagewash.exceptions import BadRequest, TesseractMissing
+from pagewash.pdf import PdfFacts
 from pagewash.settings import get_settings, parse_upscale
 from pagewash.shipped import NAMES
-from worker.celery_app import CLEAN_QUEUE, app
+from worker.celery_app import CLEAN_QUEUE, OCR_QUEUE, app
 from worker.webhook import check_url
 
 LANG = re.compile(r"^[A-Za-z_]{2,20}(\+[A-Za-z_]{2,20}){0,4}$")
@@ -62,8 +63,10 @@ def submit(
     height: int,
     opts: Options,
     batch: str = "",
+    pdf: PdfFacts | None = None,
 ) -> str:
-    """Write the record and send the task; the input blob must already be stored."""
+    """Write the record and send the task; the input blob must already be stored. A PDF is one
+    job (task ``pagewash.pdf``) whose result is a PDF."""
     record = {
         "filename": filename,
         "page": page,
@@ -73,9 +76,14 @@ def submit(
         "height": height,
         "options": asdict(opts),
     }
+    if pdf is not None:
+        record |= {"kind": "pdf", "pages": pdf.pages, "text_pages": ",".join(map(str, pdf.text_pages))}
     jobs.create(r, job_id, record)
     try:
-        app.send_task("pagewash.clean", args=[job_id], queue=CLEAN_QUEUE)
+        if pdf is not None:
+            app.send_task("pagewash.pdf", args=[job_id], queue=OCR_QUEUE)
+        else:
+            app.send_task("pagewash.clean", args=[job_id], queue=CLEAN_QUEUE)
     except Exception:
         jobs.delete(r, job_id)
         raise

@@ -1,18 +1,22 @@
 """Upload checks before anything is stored: size, real type from magic bytes, pixel cap from
-the header, intact pixel data; and the expansion of a batch (files, zips, multi-page TIFFs)
-into pages. Client-supplied names are kept for display only and never become paths."""
+the header, intact pixel data (a PDF: ``pagewash.pdf.probe`` under caps); and the expansion
+of a batch (files, zips, multi-page TIFFs, PDFs) into jobs. Client-supplied names are kept
+for display only and never become paths."""
 
 from __future__ import annotations
 
 import io
 import posixpath
 import re
+import tempfile
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from pagewash.exceptions import ImageTooLarge, PagewashError
 from pagewash.imageio import ImageInfo, sniff, verify
+from pagewash.pdf import PdfFacts, is_pdf, probe
 from pagewash.settings import get_settings
 
 NOT_IMAGES = [
@@ -29,7 +33,8 @@ class Page:
     data: bytes
     index: int  # frame of a multi-page file
     source: int  # which stored source blob (one per file) the page comes from
-    info: ImageInfo
+    info: ImageInfo | None  # an image's header facts (None for a PDF)
+    pdf: PdfFacts | None = None  # a PDF is one job, whatever its page count
 
 
 class Refused(Exception):
@@ -79,6 +84,25 @@ def check_image(data: bytes, filename: str) -> ImageInfo:
         raise Refused(filename, 413, f"{filename}: {e}") from e
     except PagewashError as e:
         raise Refused(filename, 422, f"{filename}: {e}") from e
+
+
+def check_pdf(data: bytes, filename: str) -> PdfFacts:
+    """The PDF's facts, read under the probe's time and memory caps, or ``Refused`` (413 too many
+    pages or a page too large to render, 422 encrypted, damaged or a bomb)."""
+    with tempfile.TemporaryDirectory(prefix="pagewash-upload-") as tmp:
+        path = Path(tmp) / "upload.pdf"
+        path.write_bytes(data)
+        try:
+            return probe(path)
+        except ImageTooLarge as e:
+            raise Refused(filename, 413, f"{filename}: {e}") from e
+        except PagewashError as e:
+            raise Refused(filename, 422, f"{filename}: {e}") from e
+
+
+def check_upload(data: bytes, filename: str) -> ImageInfo | PdfFacts:
+    """An image's header facts or a PDF's (``check_image``, ``check_pdf``)."""
+    return check_pdf(data, filename) if data and is_pdf(data[:1024]) else check_image(data, filename)
 
 
 def unzip(data: bytes, filename: str) -> list[tuple[str, bytes]]:
@@ -142,7 +166,7 @@ def expand(files: list[tuple[str, bytes]]) -> tuple[list[Page], list[Refused]]:
                     raise Refused(name, 422, f"{name}: an archive inside an archive (send it unpacked)")
                 members = unzip(data, name)
             else:
-                info = check_image(data, name)
+                info = check_upload(data, name)
         except Refused as e:  # this file alone is refused; the rest go on
             refused.append(e)
             continue
@@ -152,7 +176,10 @@ def expand(files: list[tuple[str, bytes]]) -> tuple[list[Page], list[Refused]]:
                 raise Refused(name, 413, "the archives of this request unpack to more than the caps allow")
             queue[:0] = [(n, body, True) for n, body in members]
             continue
-        pages += [Page(name, data, i, source, info) for i in range(info.frames)]
+        if isinstance(info, PdfFacts):
+            pages.append(Page(name, data, 0, source, None, info))
+        else:
+            pages += [Page(name, data, i, source, info) for i in range(info.frames)]
         source += 1
         if len(pages) > get_settings().max_batch_files:
             raise Refused(name, 413, f"more than {get_settings().max_batch_files} pages in one batch")

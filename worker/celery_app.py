@@ -34,7 +34,11 @@ def make_app() -> Celery:
         task_send_sent_event=settings.task_events,
         task_queues=[Queue(q) for q in QUEUES],
         task_default_queue=CLEAN_QUEUE,
-        task_routes={"pagewash.ocr": {"queue": OCR_QUEUE}, "pagewash.callback": {"queue": OCR_QUEUE}},
+        task_routes={
+            "pagewash.ocr": {"queue": OCR_QUEUE},
+            "pagewash.pdf": {"queue": OCR_QUEUE},
+            "pagewash.callback": {"queue": OCR_QUEUE},
+        },
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,  # keep reconnecting: a worker outlives a Redis restart
         broker_transport_options={

@@ -211,14 +211,63 @@ def ocr_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> Non
             raise BadImage("the clean page expired before OCR reached it")
         out = timed(stages, "ocr", read_text, job, png)
         blobs = get_blobs()
-        for name in jobs.RESULTS[1:]:
+        for name in jobs.OCR_RESULTS:
             blobs.put(f"{job_id}/{name}", out[name].encode())
         if out["raw_png"] is not None:  # the raw page read better: the image result follows the text
             blobs.put(f"{job_id}/image", out["raw_png"])
     extra = {"ocr_source": out["source"]}
     if out["confidence"] is not None:
         extra["ocr_confidence"] = out["confidence"]
-    finish(job_id, "done", results=",".join(jobs.RESULTS), **{"t_" + k: v for k, v in stages.items()}, **extra)
+    results = ",".join(("image", *jobs.OCR_RESULTS))
+    finish(job_id, "done", results=results, **{"t_" + k: v for k, v in stages.items()}, **extra)
+
+
+def run_pdf(job_id: str) -> None:
+    run_claimed(job_id, "attempts", pdf_steps, "")
+
+
+def pdf_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> None:
+    """A whole PDF through OCRmyPDF and the pagewash plugin (``pagewash.pdf.process_pdf``, in a
+    child process with its own deadline, ``PAGEWASH_PDF_TIMEOUT``): the PDF, and its text."""
+    import tempfile
+    from pathlib import Path
+
+    from pagewash.pdf import PdfJob, process_pdf
+
+    r, settings = get_redis(), get_settings()
+    started = time.time()
+    jobs.transition(
+        r, job_id, "running", started=started, t_queue=started - float(job["created"]), worker=HOST, pid=os.getpid()
+    )
+    opts = jobs.options(job)
+    data = timed(stages, "fetch", get_blobs().get, job["input"])
+    if data is None:
+        raise BadImage("the upload expired before a worker reached it")
+    ocr = bool(opts.get("ocr"))
+    name = opts.get("model")
+    pdf_job = PdfJob(
+        ocr=ocr,
+        lang=opts.get("lang") or settings.tesseract_lang,
+        model=None if name in (None, "default") else name,
+        upscale=opts.get("upscale") or (settings.upscale if ocr else "off"),
+        jobs=settings.pdf_workers,
+    )
+    with tempfile.TemporaryDirectory(prefix="pagewash-pdf-") as tmp:
+        src, dst, txt = Path(tmp) / "in.pdf", Path(tmp) / "out.pdf", Path(tmp) / "out.txt"
+        src.write_bytes(data)
+        result = timed(stages, "pdf", process_pdf, src, dst, pdf_job, txt if ocr else None)
+        get_blobs().put(f"{job_id}/pdf", dst.read_bytes())
+        if ocr:
+            get_blobs().put(f"{job_id}/text", txt.read_bytes())
+    finish(
+        job_id,
+        "done",
+        results="pdf,text" if ocr else "pdf",
+        pages=result.pages,
+        skipped_pages=",".join(map(str, result.skipped)),
+        note=result.describe(),
+        **{"t_" + k: v for k, v in stages.items()},
+    )
 
 
 def deliver_callback(job_id: str) -> str:

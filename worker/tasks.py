@@ -29,6 +29,12 @@ def ocr(job_id: str) -> None:
     pipeline.run_ocr(job_id)
 
 
+@app.task(name="pagewash.pdf")
+def pdf(job_id: str) -> None:
+    """A whole PDF, cleaned (and made searchable) by OCRmyPDF with the pagewash plugin (queue ``ocr``)."""
+    pipeline.run_pdf(job_id)
+
+
 @app.task(name="pagewash.callback", bind=True, max_retries=None)
 def callback(self, job_id: str) -> None:
     """Webhook POST, retried with exponential backoff and jitter (2 s, 4 s, ... capped at 10 min)

@@ -1,4 +1,5 @@
-"""``/v1/batches``: several files, a zip or a multi-page TIFF in one request; one job per page."""
+"""``/v1/batches``: several files, a zip or a multi-page TIFF in one request; one job per image page
+and one per PDF."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def create_batch(
     request: Request,
     r: RedisDep,
     blobs: BlobsDep,
-    files: Annotated[list[UploadFile], File(description="images, zip archives of images, or multi-page TIFFs")],
+    files: Annotated[list[UploadFile], File(description="images, PDFs, zip archives of them, or multi-page TIFFs")],
     ocr: Annotated[bool, Form()] = False,
     lang: Annotated[str, Form()] = "eng",
     binarize: Annotated[bool, Form()] = False,
@@ -45,6 +46,9 @@ def create_batch(
     except Refused as e:
         raise HTTPException(e.status, e.error) from e
     refused += more
+    if binarize:  # as for one job: a PDF's pages are written grey
+        refused += [Refused(p.filename, 422, f"{p.filename}: binarize applies to images") for p in pages if p.pdf]
+        pages = [p for p in pages if not p.pdf]
     rejected = [Rejected(filename=e.filename, error=e.error, status=e.status) for e in refused]
     if not pages:
         status = refused[0].status if len({e.status for e in refused}) == 1 else 422
@@ -69,10 +73,11 @@ def create_batch(
             job_id=job_id,
             filename=page.filename,
             page=page.index,
-            width=page.info.width,
-            height=page.info.height,
+            width=page.info.width if page.info else 0,
+            height=page.info.height if page.info else 0,
             opts=opts,
             batch=batch_id,
+            pdf=page.pdf,
         )
         url = str(request.url_for("get_job", job_id=job_id))
         created.append(BatchJob(id=job_id, filename=page.filename, page=page.index + 1, status_url=url))

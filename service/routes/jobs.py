@@ -9,10 +9,11 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, Response, Upl
 from fastapi.concurrency import run_in_threadpool
 
 from jobstore import jobs
+from pagewash.pdf import PdfFacts
 from service.deps import BlobsDep, RedisDep
 from service.schemas import Error, Job, JobCreated
 from service.submit import Options, check_options, submit
-from service.uploads import Refused, check_image, display_name, read_capped
+from service.uploads import Refused, check_upload, display_name, read_capped
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 RESULT_TYPES = {
@@ -56,7 +57,12 @@ def create_job(
     request: Request,
     r: RedisDep,
     blobs: BlobsDep,
-    file: Annotated[UploadFile, File(description="one page image (PNG, JPEG, TIFF, BMP, WebP, GIF, PNM)")],
+    file: Annotated[
+        UploadFile,
+        File(
+            description="one page image (PNG, JPEG, TIFF, BMP, WebP, GIF, PNM), or a scanned PDF (one job, PDF result)"
+        ),
+    ],
     ocr: Annotated[bool, Form(description="also read the clean page with Tesseract")] = False,
     lang: Annotated[str, Form(description="Tesseract language(s), e.g. eng or eng+deu")] = "eng",
     binarize: Annotated[bool, Form(description="return a black-and-white page")] = False,
@@ -71,15 +77,20 @@ def create_job(
         ),
     ] = None,
 ) -> JobCreated:
-    """Submit one page; answers at once with the job id (the work happens on a worker)."""
+    """Submit one page, or one PDF; answers at once with the job id (the work happens on a
+    worker). A PDF's result is a PDF (``/pdf``) with the cleaned pages, searchable with
+    ``ocr=true`` (and its text at ``/text``)."""
     opts = check_options(Options(ocr, lang, binarize, model, callback_url or None, upscale or None))
     name = display_name(file.filename)
     try:
         data = read_capped(file.file, name)
-        info = check_image(data, name)
+        info = check_upload(data, name)
     except Refused as e:
         raise HTTPException(e.status, e.error) from e
-    if info.frames > 1:
+    pdf = info if isinstance(info, PdfFacts) else None
+    if pdf is not None and binarize:
+        raise HTTPException(422, f"{name}: binarize applies to images; a PDF's pages are written grey")
+    if pdf is None and info.frames > 1:
         raise HTTPException(422, f"{name}: {info.frames} pages in one file; send it to /v1/batches (one job per page)")
     job_id = jobs.new_id()
     blobs.put(f"{job_id}/input", data)
@@ -89,9 +100,10 @@ def create_job(
         job_id=job_id,
         filename=name,
         page=0,
-        width=info.width,
-        height=info.height,
+        width=0 if pdf else info.width,
+        height=0 if pdf else info.height,
         opts=opts,
+        pdf=pdf,
     )
     return JobCreated(id=job_id, status="queued", status_url=str(request.url_for("get_job", job_id=job_id)))
 
@@ -106,9 +118,23 @@ def get_job(request: Request, r: RedisDep, job_id: str) -> dict:
 def get_image(r: RedisDep, blobs: BlobsDep, job_id: str) -> Response:
     """The clean page as PNG (409 until the job is done)."""
     job = _job_or_404(r, job_id)
+    if job.get("kind") == "pdf":
+        raise HTTPException(404, "this job is a PDF: its result is at /pdf")
     _done_or_409(job)
     png = _blob_or_404(blobs, job_id, "image")
     return Response(png, media_type="image/png", headers={"Content-Disposition": _disposition(job, ".clean.png")})
+
+
+@router.get("/{job_id}/pdf", responses={200: {"content": {"application/pdf": {}}}, **ERRORS})
+def get_pdf(r: RedisDep, blobs: BlobsDep, job_id: str) -> Response:
+    """A PDF job's result: the cleaned pages, searchable where the job asked for OCR (PDF/A
+    unless the job's ``note`` says otherwise). 409 until the job is done."""
+    job = _job_or_404(r, job_id)
+    if job.get("kind") != "pdf":
+        raise HTTPException(404, "this job is an image page: its result is at /image (PDF results are for PDF uploads)")
+    _done_or_409(job)
+    pdf = _blob_or_404(blobs, job_id, "pdf")
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": _disposition(job, ".clean.pdf")})
 
 
 @router.get("/{job_id}/{kind}", responses={200: {"content": {"text/plain": {}}}, **ERRORS})
@@ -119,6 +145,8 @@ def get_text(r: RedisDep, blobs: BlobsDep, job_id: str, kind: str) -> Response:
     job = _job_or_404(r, job_id)
     if not jobs.options(job).get("ocr"):
         raise HTTPException(404, "OCR was not asked for on this job (submit with ocr=true)")
+    if job.get("kind") == "pdf" and kind != "text":
+        raise HTTPException(404, f"a PDF job has no {kind} result: its text is at /text, its text layer in /pdf")
     _done_or_409(job)
     body = _blob_or_404(blobs, job_id, kind)
     media, ext = RESULT_TYPES[kind]

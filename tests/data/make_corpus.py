@@ -75,6 +75,107 @@ def bad() -> dict[str, bytes]:
     }
 
 
+def image_pdf(*images: Image.Image, dpi: int = 100) -> bytes:
+    """An image-only PDF (a scan), one page per image."""
+    import img2pdf
+
+    return img2pdf.convert([encoded(im, "PNG", dpi=(dpi, dpi)) for im in images])
+
+
+def raw_pdf(objects: list[bytes], root: int = 1) -> bytes:
+    """A PDF written by hand, objects numbered from 1, with a correct xref table."""
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, root, xref)
+    return bytes(out)
+
+
+def bad_pdfs() -> dict[str, bytes]:
+    """PDFs a service meets in the wild or from an attacker (tests/service/test_pdf_input.py says
+    what each must get)."""
+    import pikepdf
+    from fpdf import FPDF
+
+    scan = image_pdf(page(), page(500, 350))
+    locked, owner_only = io.BytesIO(), io.BytesIO()
+    with pikepdf.open(io.BytesIO(scan)) as pdf:
+        pdf.save(locked, encryption=pikepdf.Encryption(user="secret", owner="secret"))
+        pdf.save(
+            owner_only, encryption=pikepdf.Encryption(user="", owner="owner", allow=pikepdf.Permissions(extract=False))
+        )
+    active = io.BytesIO()
+    with pikepdf.open(io.BytesIO(scan)) as pdf:  # JavaScript on open, a form field and an attachment
+        js = pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert('pwned');")))
+        pdf.Root.OpenAction = js
+        field = pdf.make_indirect(
+            pikepdf.Dictionary(
+                FT=pikepdf.Name.Tx,
+                T=pikepdf.String("name"),
+                Rect=[10, 10, 100, 30],
+                Subtype=pikepdf.Name.Widget,
+                Type=pikepdf.Name.Annot,
+                AA=pikepdf.Dictionary(K=js),
+            )
+        )
+        pdf.pages[0].Annots = pdf.make_indirect([field])
+        pdf.Root.AcroForm = pikepdf.Dictionary(Fields=[field])
+        pdf.attachments["payload.exe"] = pikepdf.AttachedFileSpec(pdf, b"MZ not really a program")
+        pdf.save(active)
+    text = FPDF()
+    text.add_page()
+    text.set_font("Helvetica", size=12)
+    text.multi_cell(0, 8, "This page was typed, not scanned. It already has a text layer. " * 5)
+    nested = b"[" * 100_000 + b"]" * 100_000
+    deep = raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Junk " + nested + b" >>",
+        ]
+    )
+    huge_box = raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400 14400] /UserUnit 50 /Contents 4 0 R >>",
+            b"<< /Length 19 >>\nstream\n0 0 100 100 re f\n\nendstream",
+        ]
+    )
+    depth = 2_000  # a page tree 2,000 levels deep (parsers that recurse on /Kids run out of stack)
+    tree = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    for i in range(2, depth + 2):
+        tree.append(b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % (i + 1))
+    tree.append(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] >>" % (depth + 1))
+    n = 2000  # 2000 pages sharing one content stream: a small file, too many pages
+    kids = b" ".join(b"%d 0 R" % (4 + i) for i in range(n))
+    many = raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % n,
+            b"<< /Length 19 >>\nstream\n0 0 100 100 re f\n\nendstream",
+            *[b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R >>"] * n,
+        ]
+    )
+    return {
+        "encrypted.pdf": locked.getvalue(),
+        "owner-password.pdf": owner_only.getvalue(),
+        "truncated.pdf": scan[: len(scan) // 2],
+        "garbage-after-header.pdf": b"%PDF-1.7\n"
+        + np.random.default_rng(3).integers(0, 256, 5000, dtype=np.uint8).tobytes(),
+        "bomb-deep-nesting.pdf": deep,
+        "bomb-huge-page.pdf": huge_box,
+        "bomb-deep-page-tree.pdf": raw_pdf(tree),
+        "bomb-2000-pages.pdf": many,
+        "javascript-form-attachment.pdf": active.getvalue(),
+        "born-digital.pdf": bytes(text.output()),
+    }
+
+
 def odd() -> dict[str, bytes]:
     base = page()
     a16 = (np.asarray(base, np.uint16) * 257).astype(np.uint16)
@@ -95,7 +196,7 @@ def odd() -> dict[str, bytes]:
 
 
 def main() -> None:
-    for folder, files in (("bad", bad()), ("odd", odd())):
+    for folder, files in (("bad", bad()), ("odd", odd()), ("pdf", bad_pdfs())):
         (HERE / folder).mkdir(exist_ok=True)
         for name, data in files.items():
             (HERE / folder / name).write_bytes(data)

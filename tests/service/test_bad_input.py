@@ -21,7 +21,7 @@ EXPECTED = {  # file -> (status, words the reason must contain)
     "truncated.jpg": (422, "truncated"),
     "text.png": (415, "not an image"),
     "page.html.png": (415, "html"),
-    "document.pdf.jpg": (415, "pdf"),
+    "document.pdf.jpg": (422, "pdf"),  # a PDF (by content, whatever its name) with no pages
     "random.png": (415, "not an image"),
     "signature-only.png": (422, "png"),
     "bomb-header-60000.png": (413, "pixels"),

@@ -1,0 +1,155 @@
+"""pagewash inside OCRmyPDF: ``ocrmypdf --plugin pagewash.ocrmypdf_plugin IN.pdf OUT.pdf``.
+
+Two of OCRmyPDF's hooks carry the whole plugin. ``filter_ocr_image`` cleans the page image
+Tesseract is about to read (upscaled where the text is small, and with verify on, the page
+that reads best of the cleaned and the raw one: ``pagewash.verify``). ``filter_page_image``
+puts the cleaned page into the output PDF in place of the scan (``--pagewash-keep-original``
+keeps the scan; only the text layer then comes from the cleaned page).
+
+OCRmyPDF builds an output page from an image only when it rasterizes the page, which it does
+in ``--force-ocr`` mode. So where no page of the input has text yet, ``validate`` switches to
+that mode: the page is an image either way, and rasterizing it at its own resolution loses
+nothing. A file that already has text on some pages keeps OCRmyPDF's own rule (refuse it, or
+``--skip-text`` / ``--redo-ocr`` / ``--force-ocr`` as the user said), and then the scanned
+pages keep their images unless the user forced OCR.
+
+The hooks run in OCRmyPDF's worker processes; each loads the model once (``get_model``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from argparse import ArgumentParser
+from pathlib import Path
+
+from ocrmypdf import hookimpl
+from ocrmypdf._options import ProcessingMode
+from PIL import Image
+
+from pagewash.imageio import scale_dpi, to_gray, to_u8
+from pagewash.settings import get_settings, parse_upscale
+
+log = logging.getLogger(__name__)
+CLEANED = "pagewash.png"  # the cleaned page for the output PDF, in the page's work folder
+KEPT = "pagewash.raw"  # written instead where the scan read better than the cleaned page
+
+
+@hookimpl
+def add_options(parser: ArgumentParser) -> None:
+    settings = get_settings()
+    group = parser.add_argument_group("pagewash", "Clean each page with pagewash's model before OCR")
+    group.add_argument(
+        "--pagewash-model",
+        default=settings.model,
+        metavar="NAME",
+        help="shipped model (default, pagenet, ...) or a .pt artifact (default: PAGEWASH_MODEL or default)",
+    )
+    group.add_argument(
+        "--pagewash-upscale",
+        default=settings.upscale,
+        type=parse_upscale,
+        metavar="{auto,off,2,4}",
+        help="upscale pages with small text before OCR: auto (2x where the x-height is under 12 px), off, 2, 4 "
+        "(default: PAGEWASH_UPSCALE or auto). Given as 2 or 4, the output page is the upscaled one",
+    )
+    group.add_argument(
+        "--pagewash-device", default=settings.device, metavar="DEVICE", help="auto, cpu, cuda (PAGEWASH_DEVICE)"
+    )
+    group.add_argument(
+        "--pagewash-keep-original",
+        action="store_true",
+        help="keep the original page images in the output; only the text layer comes from the cleaned pages",
+    )
+    group.add_argument(
+        "--pagewash-verify",
+        default="on" if settings.verify else "off",
+        choices=("on", "off"),
+        help="also read the raw page and hand Tesseract whichever page it reads with more confidence, so "
+        "cleaning never costs text (default on: PAGEWASH_VERIFY)",
+    )
+
+
+def _opt(options, name: str, default):
+    return getattr(options, f"pagewash_{name}", default)
+
+
+@hookimpl
+def validate(pdfinfo, options) -> None:
+    if _opt(options, "keep_original", False) or options.mode != ProcessingMode.default:
+        return
+    if not any(page.has_text for page in pdfinfo):
+        options.mode = ProcessingMode.force  # only then does OCRmyPDF build pages from our images
+    else:
+        log.warning("pagewash: some pages already have text; the scanned pages keep their original images")
+    jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(pdfinfo)))
+    options.extra_attrs["pagewash_threads"] = max(1, (os.cpu_count() or 1) // jobs)
+
+
+def _models(options):
+    import torch
+
+    from pagewash.model_store import get_model
+
+    name = _opt(options, "model", "default")
+    model = get_model(None if name in (None, "default") else name, _opt(options, "device", None))
+    threads = _opt(options, "threads", 0)
+    if threads and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)  # OCRmyPDF runs a worker per core: one torch thread each
+    return model
+
+
+def _psm(options) -> int | None:
+    tess = getattr(options, "tesseract", None)  # the page segmentation OCRmyPDF will use, read the same way
+    return getattr(tess, "pagesegmode", None) if tess is not None else None
+
+
+def clean_for_ocr(image: Image.Image, options, work: Path, verify: bool) -> Image.Image:
+    """The page Tesseract reads, cleaned; writes the page for the output PDF to ``work``
+    unless the scan itself read best."""
+    from pagewash.upscale import prepare
+    from pagewash.verify import best_of
+
+    dpi = tuple(float(v) for v in image.info.get("dpi", (300, 300)))
+    raw = to_gray(image)
+    upscale = _opt(options, "upscale", "auto")
+    ready = prepare(_models(options), raw, upscale, upscale_image=upscale in ("2", "4"))
+    page, factor, source = ready.ocr, ready.factor, "clean"
+    if verify:
+        lang = "+".join(options.languages) if options.languages else None
+        also = (ready.image,) if ready.factor != ready.image_factor else ()
+        _, source, page, factor = best_of(
+            raw, ready.ocr, lang=lang, psm=_psm(options), formats=("tsv",), also=also, dpi=max(dpi)
+        )
+    if source == "raw":
+        log.info("page %s: the scan reads better than the cleaned page; keeping the scan", work.name[:6])
+        work.with_suffix(".raw").touch()
+    else:
+        visible = Image.fromarray(to_u8(ready.image))
+        visible.save(work, dpi=scale_dpi(dpi, ready.image_factor), compress_level=6)
+    out = Image.fromarray(to_u8(page))
+    out.info["dpi"] = scale_dpi(dpi, factor)
+    return out
+
+
+@hookimpl
+def filter_ocr_image(page, image: Image.Image) -> Image.Image:
+    reads = getattr(page.options, "ocr_engine", "auto") != "none"  # with no OCR, nothing to verify
+    verify = reads and _opt(page.options, "verify", "on") == "on"
+    return clean_for_ocr(image, page.options, page.get_path(CLEANED), verify)
+
+
+@hookimpl
+def filter_page_image(page, image_filename: Path) -> Path:
+    if _opt(page.options, "keep_original", False):
+        return image_filename
+    cleaned = page.get_path(CLEANED)
+    if page.get_path(KEPT).exists():
+        return image_filename
+    if not cleaned.exists():  # OCR off (--ocr-engine none), or the OCR image was not ours: clean this one
+        with Image.open(image_filename) as img:
+            img.load()
+            clean_for_ocr(img, page.options, cleaned, verify=False)
+    if not cleaned.exists():
+        return image_filename
+    return cleaned

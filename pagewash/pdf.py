@@ -1,0 +1,234 @@
+"""PDFs: check an untrusted one under caps, then clean it (and make it searchable) with
+OCRmyPDF and the pagewash plugin (``pagewash.ocrmypdf_plugin``).
+
+Both steps run in child processes. A PDF is a program's worth of structure (object trees,
+streams, page boxes), and the parsers behind OCRmyPDF (qpdf, pdfminer, pdfium, Ghostscript)
+can be driven into deep recursion or huge allocations by a hostile file. In a child with a
+memory cap and a deadline, such a file costs one refused request or one failed job, never
+the gateway or the worker. Nothing in a PDF is executed: its pages are rendered, and the
+JavaScript, form actions and attachments it carries are never run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pagewash.exceptions import BadPdf, EncryptedPdf, ImageTooLarge, JobTimeout, PagewashError
+from pagewash.imageio import sniff
+from pagewash.settings import get_settings
+
+log = logging.getLogger(__name__)
+MAGIC = b"%PDF-"
+PLUGIN = "pagewash.ocrmypdf_plugin"
+
+
+def is_pdf(head: bytes) -> bool:
+    """A PDF by its first bytes (the header may follow a little junk, as readers allow; an
+    image whose metadata happens to hold the header is still an image)."""
+    return sniff(head[:16]) is None and MAGIC in head[:1024]
+
+
+@dataclass
+class PdfFacts:
+    pages: int
+    text_pages: list[int] = field(default_factory=list)  # 1-based: pages that already have text
+    largest_page_pixels: int = 0  # the largest page as OCRmyPDF would render it
+
+    @property
+    def image_pages(self) -> int:
+        return self.pages - len(self.text_pages)
+
+
+def _cap_child(memory_bytes: int, cpu_seconds: int):
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+
+    return apply
+
+
+def probe(path: Path) -> PdfFacts:
+    """What a PDF holds, read in a child process under ``PAGEWASH_PDF_PROBE_MEMORY_MB`` and
+    ``PAGEWASH_PDF_PROBE_TIMEOUT``; raises ``EncryptedPdf``, ``ImageTooLarge`` (too many pages,
+    or a page that would render past ``PAGEWASH_PDF_MAX_PAGE_PIXELS``) or ``BadPdf``."""
+    s = get_settings()
+    cmd = [sys.executable, "-m", "pagewash.pdf_probe", str(path), str(s.pdf_max_pages)]
+    try:
+        done = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=s.pdf_probe_timeout,
+            preexec_fn=_cap_child(s.pdf_probe_memory_mb * 2**20, int(s.pdf_probe_timeout) + 1),
+            env={**os.environ, "OMP_NUM_THREADS": "1"},
+        )
+    except subprocess.TimeoutExpired as e:
+        raise BadPdf(
+            f"the PDF could not be read within {s.pdf_probe_timeout:g} s (refused as a possible PDF bomb)"
+        ) from e
+    try:
+        out = json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        log.warning("pdf probe died (rc %s): %s", done.returncode, done.stderr.strip()[-500:])
+        raise BadPdf(
+            f"the PDF could not be read within {s.pdf_probe_memory_mb} MB and {s.pdf_probe_timeout:g} s "
+            "(damaged, or a PDF bomb)"
+        ) from None
+    if out.get("error"):
+        kind = {"encrypted": EncryptedPdf, "too_many_pages": ImageTooLarge}.get(out["error"], BadPdf)
+        raise kind(out["message"])
+    facts = PdfFacts(out["pages"], out["text_pages"], out["largest_page_pixels"])
+    if facts.largest_page_pixels > s.pdf_max_page_pixels:
+        raise ImageTooLarge(
+            f"a page would render to {facts.largest_page_pixels / 1e6:,.0f} MP, over the cap of "
+            f"{s.pdf_max_page_pixels / 1e6:,.0f} MP (PAGEWASH_PDF_MAX_PAGE_PIXELS)"
+        )
+    return facts
+
+
+@dataclass
+class PdfJob:
+    """How to clean one PDF: the plugin's options, and whether Tesseract reads the pages."""
+
+    ocr: bool = True
+    lang: str = "eng"
+    model: str | None = None  # None: PAGEWASH_MODEL
+    upscale: str | None = None  # None: PAGEWASH_UPSCALE
+    device: str | None = None
+    keep_original: bool = False  # keep the scanned images; only the text layer comes from the cleaned pages
+    clean: bool = True  # False: plain OCRmyPDF (``ocr --no-clean``)
+    pdfa: bool = True  # PDF/A output, as OCRmyPDF does by default
+    jobs: int = 0  # OCRmyPDF worker processes (0: one per core)
+
+
+def ocrmypdf_command(src: Path, dst: Path, job: PdfJob, sidecar: Path | None, skip_text: bool = False) -> list[str]:
+    """OCRmyPDF's command line. ``skip_text`` (a file with some pages of text) keeps those pages
+    as they are, and then writes a plain PDF: Debian 12's Ghostscript (10.0.0), which PDF/A
+    needs, corrupts existing text, and OCRmyPDF refuses to run it on such files."""
+    s = get_settings()
+    cmd = [sys.executable, "-m", "ocrmypdf", "--quiet"]
+    cmd += ["--skip-text", "--output-type", "pdf"] if skip_text else ["--output-type", "pdfa" if job.pdfa else "pdf"]
+    cmd += ["--max-image-mpixels", f"{s.pdf_max_page_pixels / 1e6:g}"]
+    if job.jobs:
+        cmd += ["--jobs", str(job.jobs)]
+    if job.ocr:
+        cmd += ["--language", job.lang]
+        if sidecar is not None:
+            cmd += ["--sidecar", str(sidecar)]
+    else:
+        cmd += ["--ocr-engine", "none"]
+    if job.clean:
+        cmd += ["--plugin", PLUGIN]
+        cmd += ["--pagewash-model", job.model or s.model, "--pagewash-upscale", job.upscale or s.upscale]
+        cmd += ["--pagewash-device", job.device or s.device]
+        if job.keep_original:
+            cmd.append("--pagewash-keep-original")
+    return [*cmd, str(src), str(dst)]
+
+
+# OCRmyPDF's exit codes that mean the input (not this program) is at fault
+INPUT_ERRORS = {2: "not a PDF OCRmyPDF can read", 6: "the PDF already has text", 8: "the PDF is encrypted"}
+PDFA_FAILED = 10  # the output is written, as a plain PDF
+
+
+def run_ocrmypdf(
+    src: Path,
+    dst: Path,
+    job: PdfJob,
+    sidecar: Path | None = None,
+    skip_text: bool = False,
+    timeout: float | None = None,
+) -> str:
+    """Run OCRmyPDF with the pagewash plugin on ``src`` into ``dst`` (a note, "" or why the output
+    is not PDF/A). The whole process group is killed at ``timeout`` (``PAGEWASH_PDF_TIMEOUT``)."""
+    timeout = timeout or get_settings().pdf_timeout
+    with tempfile.TemporaryDirectory(prefix="pagewash-ocrmypdf-") as tmp:
+        # OCRmyPDF's own temporary files go under TMPDIR: here, so a killed run leaves nothing behind
+        env = {**os.environ, "TMPDIR": tmp}
+        proc = subprocess.Popen(
+            ocrmypdf_command(src, dst, job, sidecar, skip_text),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            _, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise JobTimeout(f"OCRmyPDF ran past the PDF deadline of {timeout:g} s (PAGEWASH_PDF_TIMEOUT)") from e
+    rc = proc.returncode
+    tail = " ".join(err.strip().splitlines()[-3:])[-300:]
+    if rc == 0:
+        return ""
+    if rc == PDFA_FAILED and dst.exists():
+        return "written as a plain PDF: the PDF/A conversion failed"
+    if rc in INPUT_ERRORS:
+        raise BadPdf(f"{INPUT_ERRORS[rc]}: {tail}" if tail else INPUT_ERRORS[rc])
+    log.warning("ocrmypdf failed (rc %s): %s", rc, err.strip()[-1000:])
+    raise PagewashError(f"OCRmyPDF failed (exit {rc}): {tail}")
+
+
+@dataclass
+class PdfResult:
+    pages: int
+    skipped: list[int]  # 1-based pages kept as they were (they already had text)
+    note: str = ""
+
+    def describe(self) -> str:
+        if not self.skipped:
+            return self.note
+        which = "every page" if len(self.skipped) == self.pages else f"page(s) {', '.join(map(str, self.skipped))}"
+        return "; ".join(x for x in (f"{which} already had text and kept it (not cleaned)", self.note) if x)
+
+
+def process_pdf(src: Path, dst: Path, job: PdfJob, sidecar: Path | None = None) -> PdfResult:
+    """The one PDF step the CLI and the worker call: probe under caps, then OCRmyPDF with the
+    plugin; ``dst`` is written whole or not at all."""
+    facts = probe(src)
+    part = dst.with_name(dst.name + ".part")
+    side_part = sidecar.with_name(sidecar.name + ".part") if sidecar is not None else None
+    try:
+        if facts.image_pages == 0:  # born digital: nothing to clean or read; the file is the answer
+            shutil.copyfile(src, part)
+            if side_part is not None:
+                side_part.write_text("\f".join(text_layer(src)))
+            note = ""
+        else:
+            note = run_ocrmypdf(src, part, job, side_part, skip_text=bool(facts.text_pages))
+            if facts.text_pages and job.pdfa:
+                note = "a plain PDF, not PDF/A: the file already had text on some pages"
+        part.replace(dst)
+        if sidecar is not None and side_part is not None:
+            if side_part.exists():
+                side_part.replace(sidecar)
+            else:
+                sidecar.write_text("")
+    finally:
+        for p in (part, side_part):
+            if p is not None and p.exists():
+                p.unlink()
+    return PdfResult(facts.pages, facts.text_pages, note)
+
+
+def text_layer(path: Path) -> list[str]:
+    """The text of each page's text layer (pdfium's extraction, as a PDF viewer copies it)."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        return [page.get_textpage().get_text_range() for page in doc]
+    finally:
+        doc.close()
