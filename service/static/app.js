@@ -41,8 +41,30 @@ function fail(card, message) {
   card.classList.add("failed");
 }
 
+// A PDF job's result is a PDF (searchable with OCR): a download link and what happened to its pages.
+async function showPdf(card, job, stem, wantText) {
+  const pdf = URL.createObjectURL(await fetchBlob(`/v1/jobs/${job.id}/pdf`));
+  const link = $(".download-pdf", card);
+  link.href = pdf;
+  link.download = `${stem}.clean.pdf`;
+  link.textContent = wantText ? "Download searchable PDF" : "Download cleaned PDF";
+  link.hidden = false;
+  $(".download-png", card).hidden = true;
+  $(".frame", card).hidden = true;
+  $(".slider-label", card).hidden = true;
+  const info = $(".pdf-info", card);
+  info.textContent = `${job.pages} page(s)` + (job.note ? `: ${job.note}` : "");
+  info.hidden = false;
+  $(".compare", card).hidden = false;
+}
+
 async function showResult(card, job, file, wantText) {
   const stem = file.name.replace(/\.[^.]+$/, "") || "page";
+  if (job.kind === "pdf") {
+    await showPdf(card, job, stem, wantText);
+    if (wantText) await showText(card, job, stem);
+    return;
+  }
   const png = URL.createObjectURL(await fetchBlob(`/v1/jobs/${job.id}/image`));
   const before = $(".before", card);
   before.onerror = () => { before.src = png; }; // formats the browser cannot show (TIFF): show the result alone
@@ -52,7 +74,10 @@ async function showResult(card, job, file, wantText) {
   link.href = png;
   link.download = `${stem}.clean.png`;
   $(".compare", card).hidden = false;
-  if (!wantText) return;
+  if (wantText) await showText(card, job, stem);
+}
+
+async function showText(card, job, stem) {
   const text = await (await fetchBlob(`/v1/jobs/${job.id}/text`)).text();
   $(".text", card).value = text;
   $(".text-label", card).hidden = false;
@@ -95,7 +120,8 @@ async function submit(file) {
   form.append("file", file, file.name);
   form.append("ocr", String(wantText));
   form.append("lang", $("#lang").value.trim() || "eng");
-  form.append("binarize", String($("#binarize").checked));
+  const isPdf = file.type === "application/pdf" || /\.pdf$/i.test(file.name);
+  form.append("binarize", String($("#binarize").checked && !isPdf)); // PDF pages stay grey
   if ($("#upscale").checked) form.append("upscale", "auto");
   try {
     const response = await fetch("/v1/jobs", { method: "POST", body: form, headers: headers() });

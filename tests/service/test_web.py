@@ -85,3 +85,34 @@ def test_wrong_key_is_shown_and_page_fits_a_phone(stack, browser):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")  # no sideways scrolling
     for control in ("#files", "#ocr", "#lang", "#binarize", "#apikey"):  # every control has a label
         assert page.evaluate(f"document.querySelector('{control}').labels.length") >= 1
+
+
+def test_pdf_upload_gives_a_searchable_pdf_to_download(stack, browser, tmp_path):
+    from tests.scanned_pdf import scanned_pdf
+
+    src = tmp_path / "letters.pdf"
+    scanned_pdf(src)
+    page = browser.new_page(viewport={"width": 1100, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(stack.url + "/")
+    page.fill("#apikey", API_KEY)
+    page.check("#binarize")  # an image option: the page leaves it out for PDFs instead of being refused
+    page.set_input_files("#files", [str(src)])
+    page.click("#go")
+    card = page.locator(".card", has_text="letters.pdf")
+    card.locator(".text").wait_for(state="visible", timeout=240_000)
+    assert card.get_attribute("data-status") == "done"
+    assert card.locator(".pdf-info").inner_text().startswith("3 page(s)")
+    link = card.locator("a.download-pdf")
+    assert link.inner_text() == "Download searchable PDF"
+    with page.expect_download() as info:
+        link.click()
+    saved = tmp_path / "saved.pdf"
+    info.value.save_as(saved)
+    assert saved.read_bytes()[:5] == b"%PDF-"
+    from pagewash.pdf import text_layer
+
+    assert len(text_layer(saved)) == 3 and "Invoice" in " ".join(text_layer(saved))
+    assert "Invoice" in card.locator(".text").input_value()
+    assert not errors, errors

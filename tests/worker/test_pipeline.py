@@ -4,6 +4,7 @@ crash, the attempt limit, deleted jobs, bad input. (The Celery round trip is in 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,3 +112,24 @@ def test_a_webhook_lost_to_a_crash_is_sent_on_redelivery(store):
     pipeline.run_clean(job_id)  # the redelivered task
     assert store.llen("ocr") == before + 1  # the callback task went out (queue ocr)
     assert jobs.get(store, job_id)["status"] == "done"
+
+
+PDFS = Path(__file__).parents[1] / "data" / "pdf"
+
+
+@pytest.mark.parametrize("name", ["encrypted.pdf", "bomb-huge-page.pdf", "bomb-deep-page-tree.pdf", "truncated.pdf"])
+def test_a_bad_pdf_that_got_past_the_gateway_fails_its_job_with_the_reason(store, name):
+    job_id = new_job(store, (PDFS / name).read_bytes(), ocr=True)
+    pipeline.run_pdf(job_id)  # the worker probes again: it never trusts what it fetched
+    job = jobs.get(store, job_id)
+    assert job["status"] == "failed"
+    assert any(w in job["error"] for w in ("password", "MP", "nested", "readable")), job["error"]
+    assert get_blobs().get(f"{job_id}/pdf") is None
+
+
+def test_a_pdf_job_past_its_deadline_is_failed_and_leaves_nothing_running(store, monkeypatch):
+    monkeypatch.setattr(get_settings(), "pdf_timeout", 0.5)
+    job_id = new_job(store, (PDFS / "javascript-form-attachment.pdf").read_bytes())
+    pipeline.run_pdf(job_id)
+    job = jobs.get(store, job_id)
+    assert job["status"] == "failed" and "deadline" in job["error"], job
