@@ -43,9 +43,10 @@ bench: install  # quality (evaluate, text size, low resolution) and speed (bench
 	BIN=$(BIN) benchmarks/bench.sh
 
 REALVAL ?= ../shared/realval/funsd-train
-bench-real: install  # the real low-resolution forms in REALVAL (validation only, never trained on) -> benchmarks/benchmark-realval
+bench-real: install  # the real low-resolution forms in REALVAL (validation only, never trained on) -> benchmarks/benchmark-realval, pdf-realval
 	$(BIN)/pagewash benchmark $(REALVAL) -o benchmarks/benchmark-realval \
 		--methods raw,raw@2x,default+verify,default@2x,upscale,auto,auto+verify
+	$(BIN)/pagewash benchmark $(REALVAL) -o benchmarks/pdf-realval --pdf 20 --dpi 100
 
 load: install  # 500 jobs from 32 clients against a gateway and 2 workers -> benchmarks/load.json
 	BIN=$(BIN) benchmarks/load.sh

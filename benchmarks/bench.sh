@@ -12,6 +12,9 @@ if [ -z "${SKIP_EVALUATE:-}" ]; then  # SKIP_EVALUATE=1: speed only
     "$BIN/pagewash" synth bench-out/lowres --scale 2 --n 40 --seed 600000
     "$BIN/pagewash" benchmark bench-out/lowres -o benchmarks/benchmark-lowres \
         --methods raw,raw@2x,default,default@2x,upscale,auto,auto+verify
+    # a 10-page scanned PDF of held-out pages: raw Tesseract, plain OCRmyPDF, the plugin, pagewash ocr
+    "$BIN/pagewash" synth bench-out/pdfpages --n 10 --seed 700000
+    "$BIN/pagewash" benchmark bench-out/pdfpages -o benchmarks/pdf-synth --pdf 10
 fi
 "$BIN/pagewash" bench -o benchmarks --parts cpu,degraded,throughput  # on a quiet machine first
 "$BIN/python" -c "import redis, sys; redis.Redis.from_url(sys.argv[1]).flushdb()" "$PAGEWASH_REDIS_URL"

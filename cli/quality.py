@@ -21,6 +21,12 @@ def run_benchmark(args: argparse.Namespace) -> int:
     lang = args.lang or get_settings().tesseract_lang
     tesseract.check(lang)
     data, out = Path(args.data), Path(args.output)
+    if args.pdf:
+        from training import pdf_benchmark
+
+        pdf_benchmark.run(data, out, n=args.pdf, dpi=args.dpi)
+        print((out / "pdf.md").read_text())
+        return 0
     with tqdm(total=len(find_items(data)[0]), desc="benchmark", unit="file") as bar:
         result = run(data, out, args.methods.split(","), lang, args.jobs, progress=lambda: bar.update(1))
     for note in result["skipped"]:
@@ -43,6 +49,16 @@ def benchmark_args() -> list[Arg]:
         methods_arg("raw, otsu, sauvola, bgnorm, shipped model names or artifact paths"),
         arg("--lang", default=None, help="Tesseract language(s), default eng"),
         arg("--jobs", type=int, default=2, help="parallel processes, one file each (default 2)"),
+        arg(
+            "--pdf",
+            type=int,
+            default=0,
+            metavar="N",
+            help="instead: make one scanned PDF of DATA's first N pages and score the PDF routes on its text "
+            "layer (raw Tesseract, plain OCRmyPDF, OCRmyPDF with the pagewash plugin, pagewash ocr) into "
+            "REPORT/pdf.md",
+        ),
+        arg("--dpi", type=int, default=300, help="with --pdf: the resolution the pages are embedded at (default 300)"),
     ]
 
 
