@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from pagewash.batch import Job, OcrOptions, Summary, n_frames, output_paths
+from pagewash.batch import Job, OcrOptions, Summary, is_pdf_file, n_frames, output_paths, pdf_outputs
 
 STATE = ".pagewash-server.json"
 OCR_RESULT = {"txt": "text", "hocr": "hocr", "tsv": "tsv"}
@@ -130,6 +130,8 @@ def download(client: Client, url: str, path: Path) -> None:
 
 def process(client: Client, job: Job, out: Path, form: dict[str, str], ocr: OcrOptions | None) -> tuple[int, str]:
     """One file through the service -> (pages written, failures as text, empty when none)."""
+    if is_pdf_file(job.src):
+        return process_pdf(client, job, out, form, ocr)
     ids = submit(client, job, form)
     paths = output_paths(out, job.rel, len(ids))
     errors = []
@@ -144,6 +146,20 @@ def process(client: Client, job: Job, out: Path, form: dict[str, str], ocr: OcrO
     if not errors:
         client.remember(str(job.src.resolve()), None)
     return len(ids) - len(errors), "; ".join(errors)
+
+
+def process_pdf(client: Client, job: Job, out: Path, form: dict[str, str], ocr: OcrOptions | None) -> tuple[int, str]:
+    """A PDF is one job on the server; its result is the PDF (and, with OCR, its text)."""
+    (job_id,) = submit(client, job, {**form, "binarize": "false"})  # a PDF's pages stay grey
+    record = wait(client, job_id)
+    if record["status"] == "failed":
+        return 0, record["error"]
+    paths = pdf_outputs(out, job.rel, ocr)
+    download(client, f"/v1/jobs/{job_id}/pdf", paths[0])
+    if ocr is not None:
+        download(client, f"/v1/jobs/{job_id}/text", paths[1])
+    client.remember(str(job.src.resolve()), None)
+    return int(record.get("pages") or 1), ""
 
 
 def clean_via_server(
@@ -171,8 +187,11 @@ def clean_via_server(
         form["upscale"] = upscale
     todo = []
     for job in jobs:
-        wanted = output_paths(out, job.rel, n_frames(job.src))
-        wanted += [p.with_suffix(f".{f}") for p in list(wanted) for f in (ocr.formats if ocr else ())]
+        if is_pdf_file(job.src):
+            wanted = pdf_outputs(out, job.rel, ocr)
+        else:
+            wanted = output_paths(out, job.rel, n_frames(job.src))
+            wanted += [p.with_suffix(f".{f}") for p in list(wanted) for f in (ocr.formats if ocr else ())]
         if not overwrite and all(p.exists() for p in wanted):
             summary.skipped += 1
             if progress:

@@ -181,6 +181,40 @@ def run_ocrmypdf(
     raise PagewashError(f"OCRmyPDF failed (exit {rc}): {tail}")
 
 
+def drop_scripts(path: Path) -> bool:
+    """Remove JavaScript and automatic actions (``/JS``, ``/AA``, a JavaScript ``/OpenAction``,
+    the document's named scripts) from an output PDF, in place; True when there were any.
+    The PDF/A conversion drops them already; a plain PDF (a file that had text pages) keeps
+    whatever the input carried, and a searchable copy must not run code in its reader's viewer."""
+    import pikepdf
+
+    changed = False
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        root = pdf.Root
+        action = root.get("/OpenAction")
+        if isinstance(action, pikepdf.Dictionary) and action.get("/S") == pikepdf.Name.JavaScript:
+            del root["/OpenAction"]
+            changed = True
+        names = root.get("/Names")
+        if isinstance(names, pikepdf.Dictionary) and "/JavaScript" in names:
+            del names["/JavaScript"]
+            changed = True
+        for obj in pdf.objects:
+            if not isinstance(obj, pikepdf.Dictionary):
+                continue
+            for key in ("/AA", "/JS"):
+                if key in obj:
+                    del obj[key]
+                    changed = True
+            a = obj.get("/A")
+            if isinstance(a, pikepdf.Dictionary) and a.get("/S") in (pikepdf.Name.JavaScript, pikepdf.Name.Launch):
+                del obj["/A"]
+                changed = True
+        if changed:
+            pdf.save(path)
+    return changed
+
+
 @dataclass
 class PdfResult:
     pages: int
@@ -210,6 +244,8 @@ def process_pdf(src: Path, dst: Path, job: PdfJob, sidecar: Path | None = None) 
             note = run_ocrmypdf(src, part, job, side_part, skip_text=bool(facts.text_pages))
             if facts.text_pages and job.pdfa:
                 note = "a plain PDF, not PDF/A: the file already had text on some pages"
+        if drop_scripts(part):
+            note = "; ".join(x for x in (note, "JavaScript and automatic actions removed") if x)
         part.replace(dst)
         if sidecar is not None and side_part is not None:
             if side_part.exists():

@@ -59,3 +59,22 @@ def test_an_interrupted_run_collects_its_batch_instead_of_resubmitting(tmp_path,
     assert len(first) == 2 and (out / STATE).exists()
     # A new process (the rerun after Ctrl-C) reads the state file and finds the batch on the server.
     assert submit(Client(stack.url, API_KEY, out), job, {}) == first
+
+
+@requires_tesseract
+def test_pdfs_in_a_folder_go_through_the_service_as_pdf_jobs(tmp_path, stack):
+    import shutil
+    from pathlib import Path
+
+    from pagewash.pdf import text_layer
+
+    corpus = Path(__file__).parents[1] / "data" / "pdf"
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    shutil.copy(corpus / "javascript-form-attachment.pdf", src / "scan.pdf")
+    shutil.copy(corpus / "encrypted.pdf", src / "locked.pdf")
+    r = run("ocr", str(src), "-o", str(out), "--server", stack.url, "--api-key", API_KEY, "-q", "--binarize")
+    assert r.returncode == 1 and "locked.pdf" in r.stderr and "password" in r.stderr, r.stderr
+    produced = sorted(p.name for p in out.iterdir() if p.name != STATE)
+    assert produced == ["scan.pdf", "scan.txt"]
+    assert len(text_layer(out / "scan.pdf")) == 2

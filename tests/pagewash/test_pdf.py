@@ -184,3 +184,23 @@ def test_scripts_forms_and_actions_are_not_carried_into_the_output(tmp_path):
         for obj in doc.objects:
             if isinstance(obj, pikepdf.Dictionary):
                 assert "/JS" not in obj and "/AA" not in obj
+
+
+@requires_tesseract
+def test_a_pdf_mixing_text_and_scanned_pages_keeps_the_text_and_loses_its_scripts(tmp_path):
+    from pagewash.pdf import PdfJob, process_pdf
+
+    mixed = tmp_path / "mixed.pdf"
+    with pikepdf.open(CORPUS / "javascript-form-attachment.pdf") as doc, pikepdf.open(CORPUS / "born-digital.pdf") as t:
+        doc.pages.append(t.pages[0])
+        doc.save(mixed)
+    out, txt = tmp_path / "out.pdf", tmp_path / "out.txt"
+    result = process_pdf(mixed, out, PdfJob(), txt)
+    assert result.pages == 3 and result.skipped == [3]
+    assert "not PDF/A" in result.describe() and "JavaScript" in result.describe()
+    assert "typed, not scanned" in text_layer(out)[2]  # the text page kept its own text
+    with pikepdf.open(out) as doc:
+        assert len(doc.pages) == 3 and "/OpenAction" not in doc.Root
+        for obj in doc.objects:
+            if isinstance(obj, pikepdf.Dictionary):
+                assert "/JS" not in obj and "/AA" not in obj
