@@ -86,7 +86,9 @@ def _open(source: str | Path | bytes, max_pixels: int | None = None) -> Image.Im
             raise BadImage(f"{path}: empty file")
         fp = str(path)
     cap = min(max_pixels or get_settings().max_pixels, get_settings().max_pixels)
-    Image.MAX_IMAGE_PIXELS = cap
+    # Pillow's own guard is one process-wide number: set it to the process's cap, never to a
+    # caller's smaller one (that would leak into every later open); the per-call cap is below.
+    Image.MAX_IMAGE_PIXELS = get_settings().max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -134,8 +134,10 @@ def test_bad_options_are_422(api, form, needle):
 
 
 def test_non_image_upload_is_refused_with_a_reason(api):
-    response = api.post("/v1/jobs", files={"file": ("page.png", b"%PDF-1.7 not really")})
-    assert response.status_code == 415 and "PDF" in response.json()["detail"]
+    response = api.post("/v1/jobs", files={"file": ("page.png", b"<html><body>not a page</body></html>")})
+    assert response.status_code == 415 and "HTML" in response.json()["detail"]
+    response = api.post("/v1/jobs", files={"file": ("page.png", b"%PDF-1.7 not really")})  # a PDF, by its bytes
+    assert response.status_code == 422 and "PDF" in response.json()["detail"]
     response = api.post("/v1/jobs", files={"file": ("page.png", b"")})
     assert response.status_code == 422 and "empty" in response.json()["detail"]
 
