@@ -179,6 +179,12 @@ def run_demo(args: argparse.Namespace) -> int:
     print(table)
     if not tesseract.available():
         print("(tesseract not installed: OCR skipped; `make install` brings it)")
+    else:
+        pdf = demo.run_pdf_demo(out)
+        print(
+            f"\nthe examples as a scanned PDF ({out}/examples.scan.pdf) made searchable: "
+            f"{out}/examples.searchable.pdf, {pdf['pages']} pages, text-layer CER {pdf['cer']:.3f}"
+        )
     print(f"\nbefore/after pictures: {out}/*.before-after.png")
     return 0
 

@@ -259,6 +259,23 @@ def process_pdf(src: Path, dst: Path, job: PdfJob, sidecar: Path | None = None) 
     return PdfResult(facts.pages, facts.text_pages, note)
 
 
+def scan_to_pdf(images: list[Path], dst: Path, dpi: int) -> None:
+    """An image-only PDF, a page per image, each embedded losslessly as grey at ``dpi``: what a
+    scanner writes, for the demo, the benchmarks and the tests."""
+    import io
+
+    import img2pdf
+    from PIL import Image
+
+    pages = []
+    for path in images:
+        buf = io.BytesIO()
+        with Image.open(path) as img:
+            img.convert("L").save(buf, format="PNG", dpi=(dpi, dpi))
+        pages.append(buf.getvalue())
+    dst.write_bytes(img2pdf.convert(pages))
+
+
 def text_layer(path: Path) -> list[str]:
     """The text of each page's text layer (pdfium's extraction, as a PDF viewer copies it)."""
     import pypdfium2 as pdfium

@@ -8,7 +8,6 @@ All routes run in one go on the same file, so their ratios are measured in one r
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -17,27 +16,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from pagewash import tesseract
 from pagewash.imageio import load_page
 from pagewash.metrics import cer, word_recall
-from pagewash.pdf import PdfJob, process_pdf, text_layer
+from pagewash.pdf import PdfJob, process_pdf, scan_to_pdf, text_layer
 from training.benchmark import find_items
 
 ROUTES = ("raw tesseract", "ocrmypdf", "ocrmypdf --plugin pagewash", "pagewash ocr")
-
-
-def make_pdf(images: list[Path], dst: Path, dpi: int) -> None:
-    """An image-only PDF, each page image embedded losslessly as grey at ``dpi``."""
-    import img2pdf
-
-    pages = []
-    for path in images:
-        buf = io.BytesIO()
-        Image.open(path).convert("L").save(buf, format="PNG", dpi=(dpi, dpi))
-        pages.append(buf.getvalue())
-    dst.write_bytes(img2pdf.convert(pages))
 
 
 def ocrmypdf(src: Path, dst: Path, *extra: str) -> None:
@@ -47,7 +33,7 @@ def ocrmypdf(src: Path, dst: Path, *extra: str) -> None:
 def _run_routes(items: list, work: Path, dpi: int) -> tuple[dict[str, list[str]], dict[str, float]]:
     """Each route's text per page, and its seconds, on one PDF of ``items`` made in ``work``."""
     src = work / "scan.pdf"
-    make_pdf([i.image for i in items], src, dpi)
+    scan_to_pdf([i.image for i in items], src, dpi)
     texts: dict[str, list[str]] = {}
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
