@@ -8,10 +8,11 @@ keeps the scan; only the text layer then comes from the cleaned page).
 
 OCRmyPDF builds an output page from an image only when it rasterizes the page, which it does
 in ``--force-ocr`` mode. So where no page of the input has text yet, ``validate`` switches to
-that mode: the page is an image either way, and rasterizing it at its own resolution loses
-nothing. A file that already has text on some pages keeps OCRmyPDF's own rule (refuse it, or
-``--skip-text`` / ``--redo-ocr`` / ``--force-ocr`` as the user said), and then the scanned
-pages keep their images unless the user forced OCR.
+that mode (from the default or ``--skip-text``, which then mean the same): the page is an
+image either way, and rasterizing it at its own resolution loses nothing. A file that already
+has text on some pages keeps OCRmyPDF's own rule (refuse it, or ``--skip-text`` /
+``--redo-ocr`` / ``--force-ocr`` as the user said), and then the scanned pages keep their
+images unless the user forced OCR.
 
 The hooks run in OCRmyPDF's worker processes; each loads the model once (``get_model``).
 """
@@ -76,14 +77,16 @@ def _opt(options, name: str, default):
 
 @hookimpl
 def validate(pdfinfo, options) -> None:
-    if _opt(options, "keep_original", False) or options.mode != ProcessingMode.default:
-        return
-    if not any(page.has_text for page in pdfinfo):
-        options.mode = ProcessingMode.force  # only then does OCRmyPDF build pages from our images
-    else:
-        log.warning("pagewash: some pages already have text; the scanned pages keep their original images")
     jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(pdfinfo)))
     options.extra_attrs["pagewash_threads"] = max(1, (os.cpu_count() or 1) // jobs)
+    if _opt(options, "keep_original", False) or options.mode not in (ProcessingMode.default, ProcessingMode.skip):
+        return
+    if not any(page.has_text for page in pdfinfo):
+        # only in force mode does OCRmyPDF build pages from our images; with no text to keep,
+        # --skip-text (paperless-ngx's default) means the same as force
+        options.mode = ProcessingMode.force
+    else:
+        log.warning("pagewash: some pages already have text; the scanned pages keep their original images")
 
 
 def _models(options):

@@ -130,9 +130,12 @@ def test_cleaned_pages_replace_the_scan_unless_kept(scan, tmp_path):
     base = [str(BIN / "ocrmypdf"), "-q", "--plugin", "pagewash.ocrmypdf_plugin", "--pagewash-verify", "off"]
     subprocess.run([*base, str(src), str(cleaned)], check=True, timeout=300)
     subprocess.run([*base, "--pagewash-keep-original", str(src), str(kept)], check=True, timeout=300)
+    skip = tmp_path / "skip-text.pdf"  # paperless-ngx runs OCRmyPDF with --skip-text
+    subprocess.run([*base, "--skip-text", "--output-type", "pdf", str(src), str(skip)], check=True, timeout=300)
     original = render(src)
     assert np.abs(render(kept) - original).mean() < 0.02  # the scan, as it was
     assert np.abs(render(cleaned) - original).mean() > 0.05  # the stains are gone
+    assert np.abs(render(skip) - render(cleaned)).mean() < 0.02
     assert render(cleaned).mean() > original.mean()  # lighter: background cleaned to white
 
 
