@@ -82,14 +82,17 @@ class Stack:
                 time.sleep(0.2)
         raise RuntimeError(f"gateway not up in {timeout} s:\n{self.log('gateway')}")
 
-    def wait_ready(self, timeout: float = 90) -> None:
+    def wait_ready(self, timeout: float = 90, workers: int | None = None) -> None:
+        """The gateway is ready and ``workers`` workers (default: every one started) beat."""
+        want = sum(1 for n in self.procs if n != "gateway") if workers is None else workers
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             for name, proc in self.procs.items():
                 if proc.poll() is not None:
                     raise RuntimeError(f"{name} exited ({proc.returncode}):\n{self.log(name)}")
             try:
-                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
+                ready = httpx.get(self.url + "/readyz", timeout=2)
+                if ready.status_code == 200 and len(ready.json().get("workers", [])) >= want:
                     return
             except httpx.TransportError:
                 pass

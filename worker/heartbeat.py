@@ -1,6 +1,7 @@
 """Worker liveness in Redis: each worker's main process sets a key with a short TTL every
 few seconds and deletes it on a clean shutdown. ``/readyz`` and ``/metrics`` read these keys,
-so they need neither Celery's broadcast ping nor a worker's answer."""
+so they need neither Celery's broadcast ping nor a worker's answer. The same thread runs the
+reaper of dead workers' jobs (``worker.held``)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,16 @@ _key: list[str] = []
 
 
 def _beat(key: str, info: str, every: float, path: str) -> None:
+    from worker import held
+
     while not _stop.is_set():
         try:
-            get_redis().set(key, info, ex=max(int(every * 3), 2))
+            r = get_redis()
+            r.set(key, info, ex=max(int(every * 3), 2))
             if path:  # only after Redis took the beat: a worker cut off from Redis is unhealthy
                 Path(path).touch()
+            # each beat, one worker (whoever takes the lock) hands dead workers' jobs on
+            held.reap(r, {held.holder(w["hostname"], w["pid"]) for w in alive(r)}, int(every))
         except Exception as e:  # Redis away: keep beating, the worker reconnects when it is back
             log.warning("heartbeat: %s", e)
         _stop.wait(every)
@@ -46,7 +52,7 @@ def start(sender, **kwargs) -> None:
             "since": time.time(),
         }
     )
-    _key[:] = [PREFIX + hostname]
+    _key[:] = [PREFIX + f"{hostname}:{os.getpid()}"]  # two workers may share a node name
     _stop.clear()
     settings = get_settings()
     beat_args = (_key[0], info, settings.worker_heartbeat, settings.heartbeat_file)

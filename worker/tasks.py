@@ -6,6 +6,7 @@ import logging
 import random
 
 import worker.heartbeat  # noqa: F401  (connects the liveness beat to the worker's signals)
+import worker.held  # noqa: F401  (records the jobs this worker holds, for the reaper)
 from jobstore import jobs
 from jobstore.redisconn import get_redis
 from pagewash.exceptions import PagewashError

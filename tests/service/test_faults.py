@@ -15,8 +15,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import httpx
 import numpy as np
 import pytest
+import redis
 from PIL import Image
 
+from jobstore import jobs
 from tests.service.test_jobs import crops
 from tests.stack import RedisServer, Stack, make_stack, wait_job
 
@@ -192,5 +194,47 @@ def test_job_past_its_deadline_fails_and_frees_the_worker(tmp_path):
         assert record["status"] == "failed" and "deadline of 0.8 s" in record["error"], record
         fast = wait_job(api, api.post("/v1/jobs", files={"file": ("p.png", crops(1)[0][:])}).json()["id"])
         assert fast["status"] == "done" and fast["attempts"] == 1
+    finally:
+        s.close()
+
+
+def pool_children(pid: int) -> set[int]:
+    try:
+        return {int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()}
+    except OSError:
+        return set()
+
+
+def test_a_killed_workers_jobs_go_to_the_other_worker_in_seconds(tmp_path):
+    # The broker's visibility timeout stays at its default (900 s): only the reaper can be in time.
+    s = make_stack(tmp_path, 14)
+    s.start_gateway()
+    s.start_worker("w1", "--concurrency", "1")
+    s.start_worker("w2", "--concurrency", "1")
+    try:
+        s.wait_ready(workers=2)
+        api = httpx.Client(base_url=s.url, timeout=60)
+        page = slow_page(4000, 3000)
+        ids = [api.post("/v1/jobs", files={"file": (f"p{i}.png", page)}).json()["id"] for i in range(12)]
+        w1 = s.procs["w1"]
+
+        store = redis.Redis.from_url(s.redis_url)
+
+        def w1_running():  # the worker's pid is on the record, not in the public view
+            kids = {str(p) for p in pool_children(w1.pid) | {w1.pid}}
+            records = [jobs.get(store, i) or {} for i in ids]
+            return [r["id"] for r in records if r.get("status") == "running" and r.get("pid") in kids] or None
+
+        wait_for(w1_running, timeout=60)
+        s.stop("w1", signal.SIGKILL)  # the whole process group, mid-job
+        killed = time.monotonic()
+        records = [wait_job(api, i, timeout=120) for i in ids]
+        took = time.monotonic() - killed
+        print(f"all 12 done {took:.1f} s after the kill")
+        assert [r["status"] for r in records] == ["done"] * 12
+        assert took < 60, took  # the heartbeat TTL here is 3 s; the broker alone would take 900 s
+        assert any(r["attempts"] >= 2 for r in records)  # the killed worker's job was run again
+        assert finished_total(s) == {"done": 12, "failed": 0}  # and none twice
+        assert "sent again" in s.log("w2")
     finally:
         s.close()

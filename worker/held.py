@@ -1,0 +1,96 @@
+"""The jobs each worker holds, kept in Redis beside its heartbeat, and the reaper that hands a
+dead worker's jobs to the living ones in seconds.
+
+Without it, a job whose worker is SIGKILLed (a spot node, an eviction, the OOM killer) sits
+unacknowledged in the broker for the whole visibility timeout (15 minutes by default). Now
+each worker's main process adds a job to its set when the task message arrives (reserved
+ones too), and the task removes it when it has run. Every worker's heartbeat thread also
+runs the reaper, under a Redis lock so that one acts at a time. A holder whose heartbeat has
+expired (3 beats) has its jobs sent again.
+
+Resending is safe because the tasks are idempotent (``worker.pipeline.claim``): a job that
+finished is left alone, a job found running is redone, and each delivery counts an attempt,
+so the poison limit still applies. The broker's own redelivery, after the visibility timeout,
+stays as the last resort, and finds the job finished.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from celery.signals import task_postrun, task_received
+
+from jobstore import jobs
+from jobstore.redisconn import get_redis
+
+log = logging.getLogger(__name__)
+HELD = "pagewash:held:"  # + holder ("hostname:pid" of the worker's main process): set of "task|job id"
+LOCK = "pagewash:reaper"
+TASKS = ("pagewash.clean", "pagewash.ocr", "pagewash.pdf")  # the tasks that carry a job id
+# The worker's main process imports this module (with the tasks) before it forks its pool, so
+# the children inherit the main process's pid here: the pid its heartbeat carries.
+MAIN_PID = os.getpid()
+
+
+def holder(hostname: str, pid: int) -> str:
+    return f"{hostname}:{pid}"
+
+
+def _text(v: bytes | str) -> str:
+    return v.decode() if isinstance(v, bytes) else v
+
+
+@task_received.connect
+def _hold(request=None, **kwargs) -> None:
+    """In the main process, as the message arrives (also for messages reserved, not yet run)."""
+    if request is None or request.name not in TASKS or not request.args:
+        return
+    try:
+        get_redis().sadd(HELD + holder(request.hostname, MAIN_PID), f"{request.name}|{request.args[0]}")
+    except Exception as e:  # Redis away: the visibility timeout still covers this job
+        log.warning("held jobs: could not record %s: %s", request.id, e)
+
+
+@task_postrun.connect
+def _release(task=None, args=None, **kwargs) -> None:
+    """In whichever process ran the task, once it has run (whatever its outcome)."""
+    if task is None or task.name not in TASKS or not args:
+        return
+    try:
+        get_redis().srem(HELD + holder(task.request.hostname, MAIN_PID), f"{task.name}|{args[0]}")
+    except Exception as e:
+        log.warning("held jobs: could not release %s: %s", args[0], e)
+
+
+def held(r, who: str) -> list[tuple[str, str]]:
+    """(task, job id) for each job ``who`` holds."""
+    return [tuple(_text(m).split("|", 1)) for m in r.smembers(HELD + who)]
+
+
+def requeue(r, who: str) -> int:
+    """Send again every unfinished job that ``who`` holds, and forget its set; the count sent."""
+    from worker.celery_app import app
+
+    sent = 0
+    for task, job_id in held(r, who):
+        job = jobs.get(r, job_id)
+        if job is not None and job["status"] not in jobs.FINAL:
+            app.send_task(task, args=[job_id])
+            sent += 1
+            log.warning("job %s: its worker %s is gone; sent again (%s)", job_id, who, task)
+        r.srem(HELD + who, f"{task}|{job_id}")
+    return sent
+
+
+def reap(r, live: set[str], lock_seconds: int) -> int:
+    """Requeue the jobs of every holder not in ``live`` (the holders with a fresh heartbeat);
+    only the worker that takes the lock acts. The count of jobs sent again."""
+    if not r.set(LOCK, str(MAIN_PID), nx=True, ex=max(lock_seconds, 1)):
+        return 0
+    sent = 0
+    for key in r.scan_iter(match=HELD + "*", count=100):
+        who = _text(key)[len(HELD) :]
+        if who not in live:
+            sent += requeue(r, who)
+    return sent
