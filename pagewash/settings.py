@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     visibility_timeout: int = 900  # s before an unacknowledged job of a vanished worker is redelivered (> job_timeout)
     callback_retries: int = 6  # webhook POST attempts after the first, with exponential backoff
     allow_private_callbacks: bool = False  # let callback_url point at loopback/private/link-local addresses
+    shutdown_grace: float = 60.0  # s a SIGTERMed worker lets its jobs finish before handing them back
     worker_heartbeat: float = 5.0  # seconds between a worker's liveness beats (readyz needs one within 3 beats)
     heartbeat_file: str = ""  # also touch this file on each beat (container health checks read its age)
     task_events: bool = False  # send Celery task events (for Flower's task views)

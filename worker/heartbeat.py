@@ -21,6 +21,11 @@ PREFIX = "pagewash:worker:"
 log = logging.getLogger(__name__)
 _stop = threading.Event()
 _key: list[str] = []
+_holder: list[str] = []  # this worker's holder id for worker.held ("hostname:pid" of the main process)
+
+
+def holder_id() -> str | None:
+    return _holder[0] if _holder else None
 
 
 def _beat(key: str, info: str, every: float, path: str) -> None:
@@ -53,6 +58,7 @@ def start(sender, **kwargs) -> None:
         }
     )
     _key[:] = [PREFIX + f"{hostname}:{os.getpid()}"]  # two workers may share a node name
+    _holder[:] = [f"{hostname}:{os.getpid()}"]
     _stop.clear()
     settings = get_settings()
     beat_args = (_key[0], info, settings.worker_heartbeat, settings.heartbeat_file)

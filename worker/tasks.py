@@ -7,6 +7,7 @@ import random
 
 import worker.heartbeat  # noqa: F401  (connects the liveness beat to the worker's signals)
 import worker.held  # noqa: F401  (records the jobs this worker holds, for the reaper)
+import worker.shutdown  # noqa: F401  (the grace period of a warm shutdown)
 from jobstore import jobs
 from jobstore.redisconn import get_redis
 from pagewash.exceptions import PagewashError

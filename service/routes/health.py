@@ -1,16 +1,26 @@
-"""Probes: ``/healthz`` (the process answers) and ``/readyz`` (it can do work: Redis answers
-and at least one worker is alive)."""
+"""Probes: ``/healthz`` (the process answers), ``/readyz`` (it can take jobs: Redis answers and
+takes writes) and ``/v1/status`` (the fleet: workers, queue depths, jobs by status).
+
+Worker presence is reported, never required. With workers scaled from zero (KEDA on queue
+length), a gateway that waited for a worker would refuse the jobs that make the queue grow,
+and no worker would ever start.
+"""
 
 from __future__ import annotations
+
+import time
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from jobstore import jobs
 from jobstore.redisconn import probe_client
 from pagewash.settings import get_settings
+from worker.celery_app import QUEUES
 from worker.heartbeat import alive
 
 router = APIRouter(tags=["health"])
+PROBE_KEY = "pagewash:probe"
 
 
 @router.get("/healthz")
@@ -19,14 +29,30 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "Redis down or no worker alive"}})
+def fleet(r) -> dict:
+    """Workers alive, messages waiting per queue."""
+    return {"workers": alive(r), "queues": {q: int(r.llen(q)) for q in QUEUES}}
+
+
+@router.get("/readyz", responses={503: {"description": "Redis unreachable or not taking writes"}})
 def readyz() -> JSONResponse:
-    """200 only when Redis answers and at least one worker beat recently (readiness)."""
+    """200 when Redis answers and takes a write (jobs can be accepted); the body also reports
+    the workers alive and the queue depths, which do not count for readiness."""
     r = probe_client(get_settings().redis_url)
     try:
-        r.ping()
-        workers = alive(r)
+        r.set(PROBE_KEY, str(time.time()), ex=60)  # a full store (noeviction) or a read-only replica fails here
+        body = {"redis": "ok", **fleet(r)}
     except Exception as e:
-        return JSONResponse({"redis": f"unreachable: {type(e).__name__}", "workers": []}, status_code=503)
-    body = {"redis": "ok", "workers": workers}
-    return JSONResponse(body, status_code=200 if workers else 503)
+        return JSONResponse({"redis": f"unavailable: {type(e).__name__}: {e}"[:300], "workers": []}, status_code=503)
+    return JSONResponse(body)
+
+
+@router.get("/v1/status", responses={503: {"description": "Redis unreachable"}})
+def status() -> JSONResponse:
+    """The fleet: workers alive (with their queues and device), queue depths, jobs by status."""
+    r = probe_client(get_settings().redis_url)
+    try:
+        body = {"redis": "ok", **fleet(r), "jobs": jobs.stats(r)}
+    except Exception as e:
+        return JSONResponse({"redis": f"unavailable: {type(e).__name__}"}, status_code=503)
+    return JSONResponse(body)

@@ -238,3 +238,34 @@ def test_a_killed_workers_jobs_go_to_the_other_worker_in_seconds(tmp_path):
         assert "sent again" in s.log("w2")
     finally:
         s.close()
+
+
+@pytest.mark.parametrize("grace", [60, 1], ids=["finishes", "hands-back"])
+def test_sigterm_finishes_the_job_in_hand_or_hands_it_back_within_the_grace(tmp_path, grace):
+    s = make_stack(tmp_path, 15, shutdown_grace=str(grace))
+    s.start_gateway()
+    s.start_worker("w1", "--concurrency", "1")
+    try:
+        s.wait_ready(workers=1)
+        api = httpx.Client(base_url=s.url, timeout=60)
+        job_id = api.post("/v1/jobs", files={"file": ("big.png", slow_page(7000, 8000))}).json()["id"]
+        wait_for(lambda: api.get(f"/v1/jobs/{job_id}").json()["status"] == "running")
+        s.start_worker("w2", "--concurrency", "1")  # idle: the job is w1's
+        s.wait_ready(workers=2)
+        w1 = s.procs.pop("w1")
+        t0 = time.monotonic()
+        os.kill(w1.pid, signal.SIGTERM)  # as Kubernetes and docker stop do: the main process only
+        w1.wait(timeout=grace + 30)
+        exited = time.monotonic() - t0
+        record = wait_job(api, job_id, timeout=120)
+        assert record["status"] == "done", record
+        if grace == 60:  # the job was finished by w1, once
+            assert record["attempts"] == 1 and exited < 60
+        else:  # cut short at the grace, sent again, done by w2
+            assert exited < grace + 5, exited
+            assert record["attempts"] == 2
+            assert "handed back" in (tmp_path / "w1.log").read_text()
+        time.sleep(2)
+        assert finished_total(s) == {"done": 1, "failed": 0}
+    finally:
+        s.close()
