@@ -74,6 +74,7 @@ class BatchJob(BaseModel):
     filename: str | None
     page: int
     status_url: str
+    status: str = Field("queued", description="queued, or failed when the page could not be queued")
 
 
 class BatchCreated(BaseModel):

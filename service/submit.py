@@ -3,7 +3,9 @@ sent (carrying only the job id). One function for single jobs and batches alike.
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from dataclasses import asdict, dataclass
 
 import redis
@@ -16,6 +18,13 @@ from pagewash.settings import get_settings, parse_upscale
 from pagewash.shipped import NAMES
 from worker.celery_app import CLEAN_QUEUE, OCR_QUEUE, app
 from worker.webhook import check_url
+
+log = logging.getLogger(__name__)
+
+
+class NotQueued(Exception):
+    """A batch page's task could not be sent; its record says failed, with the reason."""
+
 
 LANG = re.compile(r"^[A-Za-z_]{2,20}(\+[A-Za-z_]{2,20}){0,4}$")
 
@@ -64,9 +73,13 @@ def submit(
     opts: Options,
     batch: str = "",
     pdf: PdfFacts | None = None,
+    unqueued: str = "",
 ) -> str:
     """Write the record and send the task; the input blob must already be stored. A PDF is one
-    job (task ``pagewash.pdf``) whose result is a PDF."""
+    job (task ``pagewash.pdf``) whose result is a PDF. When the task cannot be sent, a single
+    job's record is removed (the client gets the error and nothing is left); a batch's page
+    is kept and failed with the reason (its batch lists it), and ``unqueued`` fails it
+    without trying (the broker already failed for an earlier page of the batch)."""
     record = {
         "filename": filename,
         "page": page,
@@ -79,12 +92,21 @@ def submit(
     if pdf is not None:
         record |= {"kind": "pdf", "pages": pdf.pages, "text_pages": ",".join(map(str, pdf.text_pages))}
     jobs.create(r, job_id, record)
+    if unqueued:
+        jobs.transition(r, job_id, "failed", finished=time.time(), error=unqueued)
+        return job_id
     try:
         if pdf is not None:
             app.send_task("pagewash.pdf", args=[job_id], queue=OCR_QUEUE)
         else:
             app.send_task("pagewash.clean", args=[job_id], queue=CLEAN_QUEUE)
-    except Exception:
-        jobs.delete(r, job_id)
-        raise
+    except Exception as e:
+        if not batch:
+            jobs.delete(r, job_id)
+            raise
+        log.warning("job %s of batch %s could not be queued: %s", job_id, batch, e)
+        jobs.transition(
+            r, job_id, "failed", finished=time.time(), error=f"could not be queued: {type(e).__name__}: {e}"
+        )
+        raise NotQueued(str(e)) from e
     return job_id

@@ -12,7 +12,7 @@ from jobstore import jobs
 from service.deps import BlobsDep, RedisDep
 from service.routes.jobs import ERRORS
 from service.schemas import Batch, BatchCreated, BatchJob, Rejected
-from service.submit import Options, check_options, submit
+from service.submit import NotQueued, Options, check_options, submit
 from service.uploads import Refused, display_name, expand, read_capped
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
@@ -54,11 +54,15 @@ def create_batch(
         status = refused[0].status if len({e.status for e in refused}) == 1 else 422
         raise HTTPException(status, "no usable image in the batch: " + "; ".join(e.error for e in refused))
     batch_id = jobs.new_id()
+    ids = [jobs.new_id() for _ in pages]
+    # The batch record first: whatever fails below, every page is listed in it, and each page
+    # that could not be queued is a failed job with the reason (nothing is orphaned).
+    jobs.create_batch(r, batch_id, ids, [x.model_dump() for x in rejected])
     frames = Counter(p.source for p in pages)
     created: list[BatchJob] = []
     stored: set[int] = set()
-    for page in pages:
-        job_id = jobs.new_id()
+    broken = ""  # set once the broker failed: the remaining pages are failed without trying
+    for job_id, page in zip(ids, pages):
         if frames[page.source] > 1:  # a multi-page file is stored once; each job reads its own frame
             key = f"{batch_id}/s{page.source}"
             if page.source not in stored:
@@ -67,21 +71,25 @@ def create_batch(
         else:
             key = f"{job_id}/input"
             blobs.put(key, page.data)
-        submit(
-            r,
-            input_key=key,
-            job_id=job_id,
-            filename=page.filename,
-            page=page.index,
-            width=page.info.width if page.info else 0,
-            height=page.info.height if page.info else 0,
-            opts=opts,
-            batch=batch_id,
-            pdf=page.pdf,
-        )
+        try:
+            submit(
+                r,
+                input_key=key,
+                job_id=job_id,
+                filename=page.filename,
+                page=page.index,
+                width=page.info.width if page.info else 0,
+                height=page.info.height if page.info else 0,
+                opts=opts,
+                batch=batch_id,
+                pdf=page.pdf,
+                unqueued=broken,
+            )
+            status = "failed" if broken else "queued"
+        except NotQueued as e:
+            broken, status = f"not queued: the broker failed for an earlier page of the batch ({e})", "failed"
         url = str(request.url_for("get_job", job_id=job_id))
-        created.append(BatchJob(id=job_id, filename=page.filename, page=page.index + 1, status_url=url))
-    jobs.create_batch(r, batch_id, [j.id for j in created], [x.model_dump() for x in rejected])
+        created.append(BatchJob(id=job_id, filename=page.filename, page=page.index + 1, status_url=url, status=status))
     return BatchCreated(
         id=batch_id, status_url=str(request.url_for("get_batch", batch_id=batch_id)), jobs=created, rejected=rejected
     )

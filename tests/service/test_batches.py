@@ -63,3 +63,50 @@ def test_zip_with_path_traversal_is_refused(api):
         z.writestr("../../../tmp/evil.png", crops(1)[0])
     response = api.post("/v1/batches", files=[("files", ("evil.zip", archive.getvalue()))])
     assert response.status_code == 422 and "unsafe member name" in response.json()["detail"]
+
+
+def test_a_broker_failure_midway_fails_the_rest_of_the_batch_and_orphans_nothing(monkeypatch):
+    """The gateway in-process on the real Redis (database 16), with the broker made to fail on
+    the third page: the batch record lists all five, two are queued (their messages are in
+    the queue), three are failed with the reason, none is missing."""
+    import redis
+    from fastapi.testclient import TestClient
+    from kombu.exceptions import OperationalError
+
+    from pagewash.settings import get_settings
+    from tests.stack import redis_db
+    from worker.celery_app import app as celery
+
+    url = redis_db(13)
+    redis.Redis.from_url(url).flushdb()
+    monkeypatch.setenv("PAGEWASH_REDIS_URL", url)
+    get_settings.cache_clear()
+    from service.main import create_app
+
+    real_send, sent = celery.send_task, []
+    broker = celery.connection_for_write(url)  # this database, whatever broker the app was made with
+
+    def flaky_send(*args, **kwargs):
+        if len(sent) == 2:
+            raise OperationalError("Error 111 connecting to the broker. Connection refused.")
+        sent.append(args)
+        return real_send(*args, connection=broker, **kwargs)
+
+    monkeypatch.setattr(celery, "send_task", flaky_send)
+    try:
+        client = TestClient(create_app())
+        files = [("files", (f"p{i}.png", c)) for i, c in enumerate(crops(5))]
+        response = client.post("/v1/batches", files=files)
+        assert response.status_code == 202, response.text
+        body = response.json()
+        assert [j["status"] for j in body["jobs"]] == ["queued", "queued", "failed", "failed", "failed"]
+        batch = client.get(f"/v1/batches/{body['id']}").json()
+        assert batch["summary"]["total"] == 5 and batch["summary"]["missing"] == 0
+        assert batch["summary"]["queued"] == 2 and batch["summary"]["failed"] == 3
+        errors = [j["error"] for j in batch["jobs"] if j["status"] == "failed"]
+        assert "could not be queued" in errors[0] and all("not queued" in e for e in errors[1:])
+        assert redis.Redis.from_url(url).llen("clean") == 2  # the two queued pages wait for a worker
+    finally:
+        broker.release()
+        redis.Redis.from_url(url).flushdb()
+        get_settings.cache_clear()
