@@ -104,7 +104,8 @@ def test_keda_scales_the_worker_deployments_on_their_queues():
     scaled = [d for d in docs if d["kind"] == "ScaledObject"]
     assert {s["spec"]["scaleTargetRef"]["name"] for s in scaled} == {"pagewash-worker-gpu", "pagewash-worker-ocr"}
     for s in scaled:
-        assert s["apiVersion"] == "keda.sh/v1alpha1" and s["spec"]["minReplicaCount"] >= 1
+        # from zero: the gateway is ready without workers (tests/service/test_health.py shows it)
+        assert s["apiVersion"] == "keda.sh/v1alpha1" and s["spec"]["minReplicaCount"] == 0
         (trigger,) = s["spec"]["triggers"]
         assert trigger["type"] == "redis" and trigger["metadata"]["listName"] in ("clean", "ocr")
         target = deployments[s["spec"]["scaleTargetRef"]["name"]]
@@ -115,4 +116,8 @@ def test_keda_scales_the_worker_deployments_on_their_queues():
     gateway = deployments["pagewash-gateway"]["spec"]["template"]["spec"]["containers"][0]
     assert gateway["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert gateway["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
+    for name in ("pagewash-worker-gpu", "pagewash-worker-ocr"):  # SIGKILL only after the grace
+        pod = deployments[name]["spec"]["template"]["spec"]
+        assert pod["terminationGracePeriodSeconds"] > float(config["PAGEWASH_SHUTDOWN_GRACE"])
     assert {"secretRef": {"name": "pagewash-api-keys"}} in gateway["envFrom"]
