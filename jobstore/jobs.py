@@ -27,7 +27,7 @@ FINAL = ("done", "failed")
 RESULTS = ("image", "text", "hocr", "tsv", "pdf")  # result blobs a job may have, under "<job id>/<name>"
 OCR_RESULTS = ("text", "hocr", "tsv")  # what the OCR step of a page job writes
 WORK = ("ocr_page",)  # blobs passed between a job's steps (the page upscaled for OCR only), deleted with it
-STAGES = ("queue", "fetch", "decode", "denoise", "encode", "ocr_queue", "ocr", "total")
+STAGES = ("queue", "fetch", "decode", "denoise", "encode", "ocr_queue", "ocr", "pdf", "total")
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
 _TRANSITION = """

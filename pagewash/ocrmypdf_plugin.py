@@ -77,8 +77,9 @@ def _opt(options, name: str, default):
 
 @hookimpl
 def validate(pdfinfo, options) -> None:
-    jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(pdfinfo)))
-    options.extra_attrs["pagewash_threads"] = max(1, (os.cpu_count() or 1) // jobs)
+    cores = len(os.sched_getaffinity(0))  # the cores this process may use (a container's CPU set)
+    jobs = max(1, min(options.jobs or cores, len(pdfinfo)))
+    options.extra_attrs["pagewash_threads"] = max(1, cores // jobs)
     if _opt(options, "keep_original", False) or options.mode not in (ProcessingMode.default, ProcessingMode.skip):
         return
     if not any(page.has_text for page in pdfinfo):
@@ -137,9 +138,14 @@ def clean_for_ocr(image: Image.Image, options, work: Path, verify: bool) -> Imag
 
 @hookimpl
 def filter_ocr_image(page, image: Image.Image) -> Image.Image:
+    from ocrmypdf.builtin_plugins import tesseract_ocr
+
     reads = getattr(page.options, "ocr_engine", "auto") != "none"  # with no OCR, nothing to verify
     verify = reads and _opt(page.options, "verify", "on") == "on"
-    return clean_for_ocr(image, page.options, page.get_path(CLEANED), verify)
+    out = clean_for_ocr(image, page.options, page.get_path(CLEANED), verify)
+    # The hook returns the first answer only, so Tesseract's own (it shrinks pages past its
+    # 32767-px and 2 GB limits, and applies --tesseract-downsample-above) is run here on ours.
+    return tesseract_ocr.filter_ocr_image(page, out)
 
 
 @hookimpl

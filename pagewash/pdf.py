@@ -11,15 +11,18 @@ JavaScript, form actions and attachments it carries are never run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import re
 import resource
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,41 +52,42 @@ class PdfFacts:
         return self.pages - len(self.text_pages)
 
 
-def _cap_child(memory_bytes: int, cpu_seconds: int):
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+_probes = threading.BoundedSemaphore(2)  # PDFs parsed at once per process (each may take its memory cap)
 
-    return apply
+
+def run_capped(command: str, path: Path, *args: str) -> dict:
+    """``pagewash.pdf_probe COMMAND PATH ARGS`` in a child process that caps itself at
+    ``PAGEWASH_PDF_PROBE_MEMORY_MB`` and ``PAGEWASH_PDF_PROBE_TIMEOUT``: its JSON answer, or
+    ``BadPdf`` when it died or ran past a cap."""
+    s = get_settings()
+    limit = s.pdf_probe_timeout
+    cmd = [sys.executable, "-m", "pagewash.pdf_probe", str(s.pdf_probe_memory_mb), str(int(limit) + 1)]
+    with _probes:
+        try:
+            done = subprocess.run(
+                [*cmd, command, str(path), *args],
+                capture_output=True,
+                text=True,
+                timeout=limit,
+                env={**os.environ, "OMP_NUM_THREADS": "1"},
+            )
+        except subprocess.TimeoutExpired as e:
+            raise BadPdf(f"the PDF could not be read within {limit:g} s (refused as a possible PDF bomb)") from e
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        log.warning("pdf %s died (rc %s): %s", command, done.returncode, done.stderr.strip()[-500:])
+        raise BadPdf(
+            f"the PDF could not be read within {s.pdf_probe_memory_mb} MB and {limit:g} s (damaged, or a PDF bomb)"
+        ) from None
 
 
 def probe(path: Path) -> PdfFacts:
-    """What a PDF holds, read in a child process under ``PAGEWASH_PDF_PROBE_MEMORY_MB`` and
-    ``PAGEWASH_PDF_PROBE_TIMEOUT``; raises ``EncryptedPdf``, ``ImageTooLarge`` (too many pages,
-    or a page that would render past ``PAGEWASH_PDF_MAX_PAGE_PIXELS``) or ``BadPdf``."""
+    """What a PDF holds, read under the caps (``run_capped``); raises ``EncryptedPdf``,
+    ``ImageTooLarge`` (too many pages, or a page that would render past
+    ``PAGEWASH_PDF_MAX_PAGE_PIXELS``) or ``BadPdf``."""
     s = get_settings()
-    cmd = [sys.executable, "-m", "pagewash.pdf_probe", str(path), str(s.pdf_max_pages)]
-    try:
-        done = subprocess.run(
-            cmd,
-            capture_output=True,
-            text=True,
-            timeout=s.pdf_probe_timeout,
-            preexec_fn=_cap_child(s.pdf_probe_memory_mb * 2**20, int(s.pdf_probe_timeout) + 1),
-            env={**os.environ, "OMP_NUM_THREADS": "1"},
-        )
-    except subprocess.TimeoutExpired as e:
-        raise BadPdf(
-            f"the PDF could not be read within {s.pdf_probe_timeout:g} s (refused as a possible PDF bomb)"
-        ) from e
-    try:
-        out = json.loads(done.stdout.strip().splitlines()[-1])
-    except (IndexError, json.JSONDecodeError):
-        log.warning("pdf probe died (rc %s): %s", done.returncode, done.stderr.strip()[-500:])
-        raise BadPdf(
-            f"the PDF could not be read within {s.pdf_probe_memory_mb} MB and {s.pdf_probe_timeout:g} s "
-            "(damaged, or a PDF bomb)"
-        ) from None
+    out = run_capped("facts", path, str(s.pdf_max_pages))
     if out.get("error"):
         kind = {"encrypted": EncryptedPdf, "too_many_pages": ImageTooLarge}.get(out["error"], BadPdf)
         raise kind(out["message"])
@@ -163,14 +167,22 @@ def run_ocrmypdf(
             env=env,
             start_new_session=True,
         )
+        memory = get_settings().pdf_memory_mb
+        if memory and not (job.device or get_settings().device).startswith("cuda"):  # CUDA maps huge address space
+            with contextlib.suppress(ProcessLookupError):  # OCRmyPDF's workers, forked later, inherit it
+                resource.prlimit(proc.pid, resource.RLIMIT_AS, (memory * 2**20, memory * 2**20))
         try:
             _, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as e:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
             raise JobTimeout(f"OCRmyPDF ran past the PDF deadline of {timeout:g} s (PAGEWASH_PDF_TIMEOUT)") from e
+        except BaseException:  # interrupted (Ctrl-C, a job deadline): never leave it running
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise
     rc = proc.returncode
-    tail = " ".join(err.strip().splitlines()[-3:])[-300:]
+    tail = re.sub(r"/\S*(pagewash|ocrmypdf)\S*", "...", " ".join(err.strip().splitlines()[-3:]))[-300:]
     if rc == 0:
         return ""
     if rc == PDFA_FAILED and dst.exists():
@@ -179,40 +191,6 @@ def run_ocrmypdf(
         raise BadPdf(f"{INPUT_ERRORS[rc]}: {tail}" if tail else INPUT_ERRORS[rc])
     log.warning("ocrmypdf failed (rc %s): %s", rc, err.strip()[-1000:])
     raise PagewashError(f"OCRmyPDF failed (exit {rc}): {tail}")
-
-
-def drop_scripts(path: Path) -> bool:
-    """Remove JavaScript and automatic actions (``/JS``, ``/AA``, a JavaScript ``/OpenAction``,
-    the document's named scripts) from an output PDF, in place; True when there were any.
-    The PDF/A conversion drops them already; a plain PDF (a file that had text pages) keeps
-    whatever the input carried, and a searchable copy must not run code in its reader's viewer."""
-    import pikepdf
-
-    changed = False
-    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
-        root = pdf.Root
-        action = root.get("/OpenAction")
-        if isinstance(action, pikepdf.Dictionary) and action.get("/S") == pikepdf.Name.JavaScript:
-            del root["/OpenAction"]
-            changed = True
-        names = root.get("/Names")
-        if isinstance(names, pikepdf.Dictionary) and "/JavaScript" in names:
-            del names["/JavaScript"]
-            changed = True
-        for obj in pdf.objects:
-            if not isinstance(obj, pikepdf.Dictionary):
-                continue
-            for key in ("/AA", "/JS"):
-                if key in obj:
-                    del obj[key]
-                    changed = True
-            a = obj.get("/A")
-            if isinstance(a, pikepdf.Dictionary) and a.get("/S") in (pikepdf.Name.JavaScript, pikepdf.Name.Launch):
-                del obj["/A"]
-                changed = True
-        if changed:
-            pdf.save(path)
-    return changed
 
 
 @dataclass
@@ -235,17 +213,20 @@ def process_pdf(src: Path, dst: Path, job: PdfJob, sidecar: Path | None = None) 
     part = dst.with_name(dst.name + ".part")
     side_part = sidecar.with_name(sidecar.name + ".part") if sidecar is not None else None
     try:
+        notes = []
         if facts.image_pages == 0:  # born digital: nothing to clean or read; the file is the answer
             shutil.copyfile(src, part)
-            if side_part is not None:
-                side_part.write_text("\f".join(text_layer(src)))
-            note = ""
         else:
-            note = run_ocrmypdf(src, part, job, side_part, skip_text=bool(facts.text_pages))
-            if facts.text_pages and job.pdfa:
-                note = "a plain PDF, not PDF/A: the file already had text on some pages"
-        if drop_scripts(part):
-            note = "; ".join(x for x in (note, "JavaScript and automatic actions removed") if x)
+            notes.append(run_ocrmypdf(src, part, job, side_part, skip_text=bool(facts.text_pages)))
+            if facts.text_pages:
+                notes.append("the scanned pages were read cleaned but keep their images")
+                if job.pdfa:
+                    notes.append("a plain PDF, not PDF/A: the file already had text on some pages")
+        if run_capped("scrub", part).get("removed"):
+            notes.append("JavaScript and automatic actions removed")
+        if side_part is not None and facts.text_pages:  # the text pages' own text, not "[OCR skipped]"
+            side_part.write_text("\f".join(run_capped("text", part).get("pages", [])))
+        note = "; ".join(n for n in notes if n)
         part.replace(dst)
         if sidecar is not None and side_part is not None:
             if side_part.exists():

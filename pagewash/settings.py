@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     max_pixels: int = 120_000_000  # larger images are refused (decompression-bomb guard)
     pdf_max_pages: int = 50  # pages per PDF (a PDF is one job: keep its run under pdf_timeout)
     pdf_max_page_pixels: int = 60_000_000  # a PDF page rendered past this is refused (huge page boxes, tiny images)
-    pdf_timeout: float = 840.0  # s for OCRmyPDF on one PDF (keep it under visibility_timeout)
+    pdf_timeout: float = 780.0  # s for OCRmyPDF on one PDF (with the probe and transfers, under visibility_timeout)
+    pdf_memory_mb: int = 12_000  # address space for OCRmyPDF and its workers on one PDF (not applied on CUDA)
     pdf_workers: int = 2  # OCRmyPDF processes per PDF job on a worker (its pages run in parallel)
     pdf_probe_timeout: float = 20.0  # s to parse an uploaded PDF before it is refused as a possible bomb
     pdf_probe_memory_mb: int = 2048  # address space for that parse

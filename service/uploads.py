@@ -181,7 +181,7 @@ def expand(files: list[tuple[str, bytes]]) -> tuple[list[Page], list[Refused]]:
         else:
             pages += [Page(name, data, i, source, info) for i in range(info.frames)]
         source += 1
-        if len(pages) > get_settings().max_batch_files:
+        if sum(p.pdf.pages if p.pdf else 1 for p in pages) > get_settings().max_batch_files:  # a PDF's pages count
             raise Refused(name, 413, f"more than {get_settings().max_batch_files} pages in one batch")
     if len(refused) > MAX_REFUSED:
         more = len(refused) - MAX_REFUSED

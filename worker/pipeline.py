@@ -256,6 +256,8 @@ def pdf_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> Non
         src, dst, txt = Path(tmp) / "in.pdf", Path(tmp) / "out.pdf", Path(tmp) / "out.txt"
         src.write_bytes(data)
         result = timed(stages, "pdf", process_pdf, src, dst, pdf_job, txt if ocr else None)
+        if jobs.get(r, job_id) is None:  # deleted while it ran: store nothing
+            return
         get_blobs().put(f"{job_id}/pdf", dst.read_bytes())
         if ocr:
             get_blobs().put(f"{job_id}/text", txt.read_bytes())

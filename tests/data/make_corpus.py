@@ -151,6 +151,26 @@ def bad_pdfs() -> dict[str, bytes]:
     for i in range(2, depth + 2):
         tree.append(b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % (i + 1))
     tree.append(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] >>" % (depth + 1))
+    tiny = pikepdf.new()  # a 200-inch page whose only image is 1x1: OCRmyPDF renders it at 400 dpi (6.4 GP)
+    dot = pikepdf.Stream(
+        tiny,
+        b"\x00",
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Image,
+        Width=1,
+        Height=1,
+        ColorSpace=pikepdf.Name.DeviceGray,
+        BitsPerComponent=8,
+    )
+    big = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=[0, 0, 14400, 14400],
+        Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=dot)),
+    )
+    tiny.pages.append(pikepdf.Page(big))
+    tiny.pages[0].Contents = tiny.make_stream(b"q 14400 0 0 14400 0 0 cm /Im0 Do Q 0 0 m 14400 14400 l S")
+    tiny_image = io.BytesIO()
+    tiny.save(tiny_image)
     n = 2000  # 2000 pages sharing one content stream: a small file, too many pages
     kids = b" ".join(b"%d 0 R" % (4 + i) for i in range(n))
     many = raw_pdf(
@@ -171,6 +191,7 @@ def bad_pdfs() -> dict[str, bytes]:
         "bomb-huge-page.pdf": huge_box,
         "bomb-deep-page-tree.pdf": raw_pdf(tree),
         "bomb-2000-pages.pdf": many,
+        "bomb-tiny-image-huge-page.pdf": tiny_image.getvalue(),
         "javascript-form-attachment.pdf": active.getvalue(),
         "born-digital.pdf": bytes(text.output()),
     }

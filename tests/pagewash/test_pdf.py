@@ -31,6 +31,7 @@ REFUSED = {
     "bomb-deep-page-tree.pdf": (BadPdf, "too deeply nested"),
     "bomb-huge-page.pdf": (ImageTooLarge, "mp"),
     "bomb-2000-pages.pdf": (ImageTooLarge, "2000 pages"),
+    "bomb-tiny-image-huge-page.pdf": (ImageTooLarge, "mp"),
 }
 ACCEPTED = {"javascript-form-attachment.pdf": [], "born-digital.pdf": [1]}  # -> pages that have text
 
@@ -207,3 +208,22 @@ def test_a_pdf_mixing_text_and_scanned_pages_keeps_the_text_and_loses_its_script
         for obj in doc.objects:
             if isinstance(obj, pikepdf.Dictionary):
                 assert "/JS" not in obj and "/AA" not in obj
+
+
+def test_scrub_removes_chained_inline_and_launch_actions(tmp_path):
+    from pagewash.pdf import run_capped
+
+    path = tmp_path / "sneaky.pdf"
+    with pikepdf.open(CORPUS / "born-digital.pdf") as doc:
+        js = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
+        uri = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://example.com"), Next=js)  # inline
+        link = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 50, 50], A=uri)
+        doc.pages[0].Annots = pikepdf.Array([link])
+        doc.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("calc.exe"))
+        doc.save(path)
+    assert run_capped("scrub", path)["removed"] == 2
+    with pikepdf.open(path) as doc:
+        assert "/OpenAction" not in doc.Root
+        (annot,) = doc.pages[0].Annots
+        assert annot.A.S == pikepdf.Name.URI and "/Next" not in annot.A  # the link stays, its script goes
+    assert run_capped("scrub", path)["removed"] == 0  # nothing left; the file is not rewritten

@@ -25,6 +25,7 @@ REFUSED = {  # file -> (status, words the reason must contain)
     "bomb-deep-page-tree.pdf": (422, "too deeply nested"),
     "bomb-huge-page.pdf": (413, "mp"),
     "bomb-2000-pages.pdf": (413, "2000 pages"),
+    "bomb-tiny-image-huge-page.pdf": (413, "mp"),
 }
 
 
