@@ -68,14 +68,22 @@ def held(r, who: str) -> list[tuple[str, str]]:
     return [tuple(_text(m).split("|", 1)) for m in r.smembers(HELD + who)]
 
 
-def requeue(r, who: str) -> int:
-    """Send again every unfinished job that ``who`` holds, and forget its set; the count sent."""
+COUNTER = {"pagewash.ocr": "ocr_attempts"}  # the attempt counter each task's claim counts (else "attempts")
+
+
+def requeue(r, who: str, refund: bool = False) -> int:
+    """Send again every unfinished job that ``who`` holds, and forget its set; the count sent.
+    ``refund`` (a graceful hand-back, not a crash) takes back the attempt the job's claim
+    counted, so that scale-downs never push a long job to the poison limit."""
     from worker.celery_app import app
 
     sent = 0
     for task, job_id in held(r, who):
         job = jobs.get(r, job_id)
         if job is not None and job["status"] not in jobs.FINAL:
+            counter = COUNTER.get(task, "attempts")
+            if refund and int(job.get(counter) or 0) > 0:
+                r.hincrby(jobs.JOB + job_id, counter, -1)
             app.send_task(task, args=[job_id])
             sent += 1
             log.warning("job %s: its worker %s is gone; sent again (%s)", job_id, who, task)

@@ -36,7 +36,7 @@ def hand_back_and_exit() -> None:
 
     who = heartbeat.holder_id()
     try:
-        sent = held.requeue(get_redis(), who) if who else 0
+        sent = held.requeue(get_redis(), who, refund=True) if who else 0
         log.warning("shutdown: grace of %gs over; %d job(s) handed back", get_settings().shutdown_grace, sent)
         heartbeat.stop()
     except Exception as e:  # Redis away: the reaper or the broker's visibility timeout hands them on

@@ -261,9 +261,9 @@ def test_sigterm_finishes_the_job_in_hand_or_hands_it_back_within_the_grace(tmp_
         assert record["status"] == "done", record
         if grace == 60:  # the job was finished by w1, once
             assert record["attempts"] == 1 and exited < 60
-        else:  # cut short at the grace, sent again, done by w2
+        else:  # cut short at the grace, sent again, done by w2; a hand-back is not a crash
             assert exited < grace + 5, exited
-            assert record["attempts"] == 2
+            assert record["attempts"] == 1
             assert "handed back" in (tmp_path / "w1.log").read_text()
         time.sleep(2)
         assert finished_total(s) == {"done": 1, "failed": 0}
