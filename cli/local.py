@@ -10,84 +10,100 @@ from pathlib import Path
 from cli.spec import Arg, Command, api_key, arg
 
 
+def ocr_options(args: argparse.Namespace, ocr_always: bool):
+    """The OCR options the flags ask for (None without OCR); SystemExit(2) for a bad format."""
+    from pagewash.batch import OcrOptions
+    from pagewash.settings import get_settings
+
+    if not (ocr_always or args.ocr):
+        return None
+    formats = tuple(f.strip() for f in args.ocr_format.split(",") if f.strip())
+    bad = set(formats) - {"txt", "hocr", "tsv"}
+    if bad:
+        print(f"pagewash: unknown --ocr-format {', '.join(sorted(bad))} (txt, hocr, tsv)", file=sys.stderr)
+        raise SystemExit(2)
+    settings = get_settings()
+    return OcrOptions(
+        lang=args.lang or settings.tesseract_lang,
+        psm=args.psm or settings.tesseract_psm,
+        formats=formats,
+        jobs=args.jobs,
+        verify=settings.verify if args.verify is None else args.verify,
+        upscale=args.upscale or settings.upscale,
+    )
+
+
+def cleaner(args: argparse.Namespace, ocr, jobs: list, progress=None):
+    """``jobs -> Summary``: the one way a set of files is cleaned, here or through --server
+    (``clean``, ``ocr`` and ``watch`` all use it). The model is loaded once, on first use."""
+    no_clean = getattr(args, "no_clean", False)
+    if args.server:
+        from pagewash.client import clean_via_server
+
+        return lambda todo: clean_via_server(
+            todo,
+            Path(args.output),
+            args.server,
+            api_key=args.api_key,
+            concurrency=args.concurrency,
+            binarize=args.binarize,
+            overwrite=args.overwrite,
+            model=args.model,
+            ocr=ocr,
+            upscale=args.upscale,
+            progress=progress,
+        )
+    from pagewash.batch import clean_inputs, is_pdf_file
+    from pagewash.model_store import get_model
+    from pagewash.pdf import PdfJob
+
+    pdf = PdfJob(
+        model=args.model,
+        upscale=args.upscale or (ocr.upscale if ocr is not None else "off"),
+        device=args.device,
+        keep_original=args.keep_original,
+        clean=not no_clean,
+        jobs=args.jobs,
+    )
+
+    def run(todo: list):
+        images = any(not is_pdf_file(j.src) for j in todo)
+        model = None if no_clean or not images else get_model(args.model, args.device)
+        return clean_inputs(
+            todo,
+            Path(args.output),
+            model,
+            binarize=args.binarize,
+            overwrite=args.overwrite,
+            ocr=ocr,
+            upscale=args.upscale,
+            progress=progress,
+            pdf=pdf,
+        )
+
+    return run
+
+
 def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
     from tqdm import tqdm
 
-    from pagewash.batch import OcrOptions, clean_inputs, find_inputs
+    from pagewash.batch import find_inputs
     from pagewash.exceptions import PagewashError
-    from pagewash.settings import get_settings
 
     jobs = find_inputs([Path(p) for p in args.inputs])
     missing = [j.src for j in jobs if not j.src.exists()]
     for path in missing:
         print(f"pagewash: {path}: no such file or folder", file=sys.stderr)
     jobs = [j for j in jobs if j.src.exists()]
-    ocr = None
-    if ocr_always or args.ocr:
-        formats = tuple(f.strip() for f in args.ocr_format.split(",") if f.strip())
-        bad = set(formats) - {"txt", "hocr", "tsv"}
-        if bad:
-            print(f"pagewash: unknown --ocr-format {', '.join(sorted(bad))} (txt, hocr, tsv)", file=sys.stderr)
-            return 2
-        settings = get_settings()
-        ocr = OcrOptions(
-            lang=args.lang or settings.tesseract_lang,
-            psm=args.psm or settings.tesseract_psm,
-            formats=formats,
-            jobs=args.jobs,
-            verify=settings.verify if args.verify is None else args.verify,
-            upscale=args.upscale or settings.upscale,
-        )
+    ocr = ocr_options(args, ocr_always)
     out = Path(args.output)
-    no_clean = getattr(args, "no_clean", False)
-    if args.server:
-        if no_clean:
-            print("pagewash: --no-clean works locally only (the service always cleans)", file=sys.stderr)
-            return 2
-        from pagewash.client import clean_via_server
-
-        with tqdm(total=len(jobs), desc=f"cleaning via {args.server}", unit="file", disable=args.quiet) as bar:
-            summary = clean_via_server(
-                jobs,
-                out,
-                args.server,
-                api_key=args.api_key,
-                concurrency=args.concurrency,
-                binarize=args.binarize,
-                overwrite=args.overwrite,
-                model=args.model,
-                ocr=ocr,
-                upscale=args.upscale,
-                progress=lambda job: bar.update(1),
-            )
-    else:
-        from pagewash.batch import is_pdf_file
-        from pagewash.model_store import get_model
-        from pagewash.pdf import PdfJob
-
-        images = [j for j in jobs if not is_pdf_file(j.src)]
-        model = None if no_clean or not images else get_model(args.model, args.device)
-        pdf = PdfJob(
-            model=args.model,
-            upscale=args.upscale or (ocr.upscale if ocr is not None else "off"),
-            device=args.device,
-            keep_original=args.keep_original,
-            clean=not no_clean,
-            jobs=args.jobs,
-        )
+    if args.server and getattr(args, "no_clean", False):
+        print("pagewash: --no-clean works locally only (the service always cleans)", file=sys.stderr)
+        return 2
+    desc = f"cleaning via {args.server}" if args.server else "cleaning"
+    with tqdm(total=len(jobs), desc=desc, unit="file", disable=args.quiet) as bar:
         try:
-            with tqdm(total=len(jobs), desc="cleaning", unit="file", disable=args.quiet) as bar:
-                summary = clean_inputs(
-                    jobs,
-                    out,
-                    model,
-                    binarize=args.binarize,
-                    overwrite=args.overwrite,
-                    ocr=ocr,
-                    upscale=args.upscale,
-                    progress=lambda job: bar.update(1),
-                    pdf=pdf,
-                )
+            summary = cleaner(args, ocr, jobs, progress=lambda job: bar.update(1))(jobs)
         except PagewashError as e:
             print(f"pagewash: {e}", file=sys.stderr)
             return e.exit_code
@@ -95,6 +111,47 @@ def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
         print(f"pagewash: {path}: {message}", file=sys.stderr)
     print(summary.line(out))
     return 1 if summary.failed or missing else 0
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from pagewash import watch
+
+    src, out = Path(args.inputs[0]), Path(args.output)
+    if not src.is_dir():
+        print(f"pagewash: {src}: not a folder", file=sys.stderr)
+        return 2
+    args.overwrite = True  # the state file says what is done; a file cut off by a crash is redone whole
+    ocr = ocr_options(args, args.ocr)
+    run = cleaner(args, ocr, [])
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    opts = watch.Options(
+        done=Path(args.done) if args.done else None,
+        failed=Path(args.failed) if args.failed else None,
+        delete_input=args.delete_input,
+        settle=args.settle,
+        poll=args.poll or 1.0,
+        force_polling=args.poll is not None,
+        jobs=args.watch_jobs,
+    )
+    ready = (lambda: service_up(args.server, args.api_key)) if args.server else (lambda: True)
+    print(f"watching {src} -> {out} (Ctrl-C to stop)", flush=True)
+    counts = watch.watch(src, out, lambda job: run([job]), opts, stop, lambda line: print(line, flush=True), ready)
+    print(f"stopped: {counts['done']} file(s) done, {counts['failed']} failed", flush=True)
+    return 0
+
+
+def service_up(url: str, api_key: str | None) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(url.rstrip("/") + "/readyz", timeout=3).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def upscale_choice(text: str) -> str:
@@ -211,6 +268,32 @@ COMMANDS = [
         "the pages as they are (the PNG is then the unchanged grey page; a PDF goes through plain OCRmyPDF).",
         lambda args: run_clean(args, ocr_always=True),
         lambda: [*page_args(), arg("--no-clean", action="store_true", help="OCR the pages without cleaning them")],
+    ),
+    Command(
+        "watch",
+        "a hot folder: clean (and OCR) files as they are dropped into IN",
+        "Follow IN recursively (filesystem events, or polling with --poll for network shares) and put each new "
+        "image or PDF through the same steps as `pagewash clean` (or `ocr` with --ocr), here or with --server. "
+        "A file is taken once its size and mtime have held for --settle seconds; temporary names (dotfiles, "
+        "*.part, *.tmp, ~$*) are ignored. Outputs keep the relative path in OUT. The input then moves to "
+        "--done (or is deleted with --delete-input); a failed one moves to --failed with NAME.error.txt. "
+        "OUT/.pagewash-watch.json records what is done, so a restart redoes nothing but a file cut off by a "
+        "crash. SIGINT/SIGTERM finish the files in hand and print a summary. With --server, files wait while "
+        "the service does not answer.",
+        run_watch,
+        lambda: [
+            *[a for a in page_args() if a.flags[-1] not in ("inputs", "--overwrite", "--concurrency")],
+            arg("inputs", nargs=1, metavar="IN", help="the folder to watch"),
+            arg("--ocr", action="store_true", help="also run Tesseract on each clean page"),
+            arg("--done", default=None, metavar="DIR", help="move each input here once it is done"),
+            arg("--failed", default=None, metavar="DIR", help="move each failed input here, with NAME.error.txt"),
+            arg("--delete-input", action="store_true", help="delete each input once it is done"),
+            arg("--settle", type=float, default=2.0, help="seconds a file's size and mtime must hold (default 2)"),
+            arg("--poll", type=float, default=None, metavar="SECONDS", help="poll every SECONDS instead of events"),
+            arg("--watch-jobs", type=int, default=1, help="files in flight at once (default 1)"),
+            arg("--concurrency", type=int, default=1, help=argparse.SUPPRESS),
+            arg("--overwrite", action="store_true", help=argparse.SUPPRESS),
+        ],
     ),
     Command(
         "demo",
