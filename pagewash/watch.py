@@ -172,7 +172,7 @@ def watch(
         counts["failed" if error else "done"] += 1
         report(f"{rel}: {'failed: ' + error if error else 'done'} ({time.monotonic() - t0:.1f} s)")
 
-    waiting_logged = False
+    waiting_logged, retry_at, backoff = False, 0.0, 1.0
     events = watchfiles.watch(
         root,
         stop_event=stop,
@@ -192,12 +192,14 @@ def watch(
                 for p in settling.ready(candidates(root, skip), now)
                 if p not in in_hand and not state.is_done(str(p.relative_to(root)), p)
             ]
-            if ready and not ready_to_work():
+            if ready and (now < retry_at or not ready_to_work()):
+                if now >= retry_at:  # asked and refused: ask again later, backing off to 30 s
+                    retry_at, backoff = now + backoff, min(backoff * 2, 30.0)
                 if not waiting_logged:
-                    report("the service does not answer; files wait (retrying)")
+                    report("the service does not answer; files wait (retrying with backoff)")
                 waiting_logged = True
                 continue
-            waiting_logged = False
+            waiting_logged, backoff = False, 1.0
             for path in ready:
                 in_hand[path] = pool.submit(one, path)
             if stop.is_set():
