@@ -164,8 +164,12 @@ def watch(
         state.mark(str(rel), None)  # not done until it is
         report(f"{rel}: cleaning")
         t0 = time.monotonic()
-        summary = process(Job(path, rel.with_suffix("")))
-        error = "; ".join(message for _, message in summary.failed) or None
+        try:
+            summary = process(Job(path, rel.with_suffix("")))
+            error = "; ".join(message for _, message in summary.failed) or None
+        except Exception as e:  # a watcher runs for months: one file's surprise fails that file only
+            log.exception("%s: unexpected error", rel)
+            error = f"unexpected {type(e).__name__}: {e}"
         if error is None:
             state.mark(str(rel), key)
         finish(path, rel, error, opts)
@@ -185,7 +189,9 @@ def watch(
     try:
         for _ in events:
             for path in [p for p, f in in_hand.items() if f.done()]:
-                in_hand.pop(path).result()
+                problem = in_hand.pop(path).exception()
+                if problem is not None:  # moving the input failed (a full disk, ...): report, go on
+                    log.warning("watch: %s: %s", path, problem)
             now = time.monotonic()
             ready = [
                 p
