@@ -124,6 +124,7 @@ def run_watch(args: argparse.Namespace) -> int:
         print(f"pagewash: {src}: not a folder", file=sys.stderr)
         return 2
     args.overwrite = True  # the state file says what is done; a file cut off by a crash is redone whole
+    in_flight, args.jobs = args.jobs, 2  # --jobs: files at once; each file's pages use 2 Tesseract processes
     ocr = ocr_options(args, args.ocr)
     run = cleaner(args, ocr, [])
     stop = threading.Event()
@@ -136,7 +137,7 @@ def run_watch(args: argparse.Namespace) -> int:
         settle=args.settle,
         poll=args.poll or 1.0,
         force_polling=args.poll is not None,
-        jobs=args.watch_jobs,
+        jobs=in_flight,
     )
     ready = (lambda: service_up(args.server, args.api_key)) if args.server else (lambda: True)
     print(f"watching {src} -> {out} (Ctrl-C to stop)", flush=True)
@@ -282,7 +283,7 @@ COMMANDS = [
         "the service does not answer.",
         run_watch,
         lambda: [
-            *[a for a in page_args() if a.flags[-1] not in ("inputs", "--overwrite", "--concurrency")],
+            *[a for a in page_args() if a.flags[-1] not in ("inputs", "--overwrite", "--concurrency", "--jobs")],
             arg("inputs", nargs=1, metavar="IN", help="the folder to watch"),
             arg("--ocr", action="store_true", help="also run Tesseract on each clean page"),
             arg("--done", default=None, metavar="DIR", help="move each input here once it is done"),
@@ -290,7 +291,7 @@ COMMANDS = [
             arg("--delete-input", action="store_true", help="delete each input once it is done"),
             arg("--settle", type=float, default=2.0, help="seconds a file's size and mtime must hold (default 2)"),
             arg("--poll", type=float, default=None, metavar="SECONDS", help="poll every SECONDS instead of events"),
-            arg("--watch-jobs", type=int, default=1, help="files in flight at once (default 1)"),
+            arg("--jobs", type=int, default=1, help="files in flight at once (default 1)"),
             arg("--concurrency", type=int, default=1, help=argparse.SUPPRESS),
             arg("--overwrite", action="store_true", help=argparse.SUPPRESS),
         ],
