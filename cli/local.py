@@ -33,7 +33,7 @@ def ocr_options(args: argparse.Namespace, ocr_always: bool):
     )
 
 
-def cleaner(args: argparse.Namespace, ocr, jobs: list, progress=None):
+def cleaner(args: argparse.Namespace, ocr, progress=None):
     """``jobs -> Summary``: the one way a set of files is cleaned, here or through --server
     (``clean``, ``ocr`` and ``watch`` all use it). The model is loaded once, on first use."""
     no_clean = getattr(args, "no_clean", False)
@@ -103,7 +103,7 @@ def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
     desc = f"cleaning via {args.server}" if args.server else "cleaning"
     with tqdm(total=len(jobs), desc=desc, unit="file", disable=args.quiet) as bar:
         try:
-            summary = cleaner(args, ocr, jobs, progress=lambda job: bar.update(1))(jobs)
+            summary = cleaner(args, ocr, progress=lambda job: bar.update(1))(jobs)
         except PagewashError as e:
             print(f"pagewash: {e}", file=sys.stderr)
             return e.exit_code
@@ -126,7 +126,7 @@ def run_watch(args: argparse.Namespace) -> int:
     args.overwrite = True  # the state file says what is done; a file cut off by a crash is redone whole
     in_flight, args.jobs = args.jobs, 2  # --jobs: files at once; each file's pages use 2 Tesseract processes
     ocr = ocr_options(args, args.ocr)
-    run = cleaner(args, ocr, [])
+    run = cleaner(args, ocr)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

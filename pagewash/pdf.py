@@ -258,11 +258,8 @@ def scan_to_pdf(images: list[Path], dst: Path, dpi: int) -> None:
 
 
 def text_layer(path: Path) -> list[str]:
-    """The text of each page's text layer (pdfium's extraction, as a PDF viewer copies it)."""
-    import pypdfium2 as pdfium
+    """The text of each page's text layer (pdfium's extraction, as a PDF viewer copies it), read
+    here: for PDFs this program wrote. An upload's goes through ``run_capped("text", ...)``."""
+    from pagewash.pdf_probe import text
 
-    doc = pdfium.PdfDocument(str(path))
-    try:
-        return [page.get_textpage().get_text_range() for page in doc]
-    finally:
-        doc.close()
+    return text(str(path))["pages"]

@@ -143,12 +143,19 @@ def run_claimed(job_id: str, counter: str, steps: Callable[..., None], what: str
         finish(job_id, "failed", error=f"{label}: {type(e).__name__}: {e}")
 
 
-def clean_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> None:
-    r, settings = get_redis(), get_settings()
+def mark_running(r, job_id: str, job: dict[str, str]) -> float:
+    """queued -> running, with the queue time and where it runs (the reaper and the poison
+    test read the pid); the start time."""
     started = time.time()
     jobs.transition(
         r, job_id, "running", started=started, t_queue=started - float(job["created"]), worker=HOST, pid=os.getpid()
     )
+    return started
+
+
+def clean_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> None:
+    r, settings = get_redis(), get_settings()
+    started = mark_running(r, job_id, job)
     with deadline(settings.job_timeout):
         cleaned = clean_page(job, stages)
         if time.time() - started > settings.job_timeout:  # threads pool (GPU): no timer, check here
@@ -235,10 +242,7 @@ def pdf_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> Non
     from pagewash.pdf import PdfJob, process_pdf
 
     r, settings = get_redis(), get_settings()
-    started = time.time()
-    jobs.transition(
-        r, job_id, "running", started=started, t_queue=started - float(job["created"]), worker=HOST, pid=os.getpid()
-    )
+    mark_running(r, job_id, job)
     opts = jobs.options(job)
     data = timed(stages, "fetch", get_blobs().get, job["input"])
     if data is None:

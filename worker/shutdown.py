@@ -22,9 +22,11 @@ from pagewash.settings import get_settings
 log = logging.getLogger(__name__)
 
 
-def pool_children() -> list[int]:
+def pool_children(pid: int | None = None) -> list[int]:
+    """The child processes of ``pid`` (this process by default): a prefork pool's workers."""
+    pid = pid or os.getpid()
     try:
-        with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children") as fp:
+        with open(f"/proc/{pid}/task/{pid}/children") as fp:
             return [int(p) for p in fp.read().split()]
     except OSError:
         return []

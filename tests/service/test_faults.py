@@ -21,6 +21,7 @@ from PIL import Image
 from jobstore import jobs
 from tests.service.test_jobs import crops
 from tests.stack import RedisServer, Stack, make_stack, wait_job
+from worker.shutdown import pool_children
 
 
 def slow_page(w: int = 6000, h: int = 5000) -> bytes:
@@ -198,13 +199,6 @@ def test_job_past_its_deadline_fails_and_frees_the_worker(tmp_path):
         s.close()
 
 
-def pool_children(pid: int) -> set[int]:
-    try:
-        return {int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()}
-    except OSError:
-        return set()
-
-
 def test_a_killed_workers_jobs_go_to_the_other_worker_in_seconds(tmp_path):
     # The broker's visibility timeout stays at its default (900 s): only the reaper can be in time.
     s = make_stack(tmp_path, 14)
@@ -221,7 +215,7 @@ def test_a_killed_workers_jobs_go_to_the_other_worker_in_seconds(tmp_path):
         store = redis.Redis.from_url(s.redis_url)
 
         def w1_running():  # the worker's pid is on the record, not in the public view
-            kids = {str(p) for p in pool_children(w1.pid) | {w1.pid}}
+            kids = {str(p) for p in [*pool_children(w1.pid), w1.pid]}
             records = [jobs.get(store, i) or {} for i in ids]
             return [r["id"] for r in records if r.get("status") == "running" and r.get("pid") in kids] or None
 

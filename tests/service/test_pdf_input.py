@@ -12,21 +12,14 @@ import pytest
 from pagewash.metrics import cer
 from pagewash.pdf import text_layer
 from tests.conftest import requires_tesseract
+from tests.pagewash.test_pdf import REFUSED as PROBE_REFUSED
 from tests.scanned_pdf import EXAMPLES, scanned_pdf
 from tests.stack import wait_job
 
 CORPUS = Path(__file__).parents[1] / "data" / "pdf"
-REFUSED = {  # file -> (status, words the reason must contain)
-    "encrypted.pdf": (422, "password"),
-    "owner-password.pdf": (422, "encrypted"),
-    "truncated.pdf": (422, "not a readable pdf"),
-    "garbage-after-header.pdf": (422, "not a readable pdf"),
-    "bomb-deep-nesting.pdf": (422, "no pages"),
-    "bomb-deep-page-tree.pdf": (422, "too deeply nested"),
-    "bomb-huge-page.pdf": (413, "mp"),
-    "bomb-2000-pages.pdf": (413, "2000 pages"),
-    "bomb-tiny-image-huge-page.pdf": (413, "mp"),
-}
+# file -> (status, words the reason must contain): the probe's refusals (tests/pagewash/test_pdf.py)
+# with the HTTP status each error carries
+REFUSED = {name: (kind.http_status, needle) for name, (kind, needle) in PROBE_REFUSED.items()}
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
