@@ -38,7 +38,7 @@ def cleaner(args: argparse.Namespace, ocr, progress=None):
     (``clean``, ``ocr`` and ``watch`` all use it). The model is loaded once, on first use."""
     no_clean = getattr(args, "no_clean", False)
     if args.server:
-        from pagewash.client import clean_via_server
+        from pagewash.remote_batch import clean_via_server
 
         return lambda todo: clean_via_server(
             todo,
@@ -88,7 +88,7 @@ def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
     from tqdm import tqdm
 
     from pagewash.batch import find_inputs
-    from pagewash.exceptions import PagewashError
+    from pagewash.errors import PagewashError
 
     jobs = find_inputs([Path(p) for p in args.inputs])
     missing = [j.src for j in jobs if not j.src.exists()]

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from pagewash.exceptions import BadArtifact
+from pagewash.errors import BadArtifact
 from pagewash.models import build_model, model_hparams
 
 FORMAT = "pagewash-model"

@@ -19,11 +19,11 @@ from PIL import Image
 
 from pagewash import tesseract
 from pagewash.engine import binarize as binarize_page
-from pagewash.exceptions import PagewashError
+from pagewash.errors import PagewashError
 from pagewash.imageio import IMAGE_SUFFIXES, at_scale, image_dpi, iter_pages, save_png, scale_dpi, to_u8
-from pagewash.model_store import LoadedModel
+from pagewash.model_store import Model
 from pagewash.pdf import PdfJob, PdfResult, is_pdf, process_pdf
-from pagewash.upscale import prepare
+from pagewash.upscale import ocr_versions, prepare
 from pagewash.verify import read
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ def ocr_to_files(
 
 
 def clean_file(
-    model: LoadedModel | None,
+    model: Model | None,
     job: Job,
     out: Path,
     binarize: bool,
@@ -176,9 +176,7 @@ def clean_file(
         save_png(path, image, dpi=out_dpi)
         if ocr_pool is not None and ocr is not None:
             raw = to_u8(page) if ocr.verify and model is not None else None
-            # an image read as it is written (no upscaling, or the upscaled page itself)
-            # keeps the binarised look; a page upscaled for OCR only is read in grey
-            ocr_page = image if ready.factor == ready.image_factor else to_u8(ready.ocr)
+            ocr_page, also = ocr_versions(ready, image, raw)
             futures.append(
                 ocr_pool.submit(
                     ocr_to_files,
@@ -191,7 +189,7 @@ def clean_file(
                     ready.factor,
                     ready.image_factor,
                     out_dpi,
-                    (image,) if raw is not None and ready.factor != ready.image_factor else (),  # competes too
+                    also,
                 )
             )
     return len(pages), futures
@@ -200,7 +198,7 @@ def clean_file(
 def clean_inputs(
     jobs: list[Job],
     out: Path,
-    model: LoadedModel | None,
+    model: Model | None,
     *,
     binarize: bool = False,
     overwrite: bool = False,

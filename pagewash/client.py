@@ -1,219 +1,498 @@
-"""``pagewash clean --server URL``: the batch-folder mode, with the work done by a pagewash
-service instead of this machine. Same inputs, same output layout, same skip-what-exists rule
-as the local mode; each file is one batch (one job per page), several files in flight.
+"""``pagewash.Client`` and ``pagewash.AsyncClient``: a pagewash service from Python, and the one
+HTTP client in pagewash (``pagewash clean --server`` and ``watch --server`` use it too).
 
-Resuming: submitted batch ids are kept in ``OUT/.pagewash-server.json``; after an
-interruption a file whose batch the server still has is collected instead of sent again.
+Each call is written once, as a plain generator (a "flow") that yields the HTTP requests and
+pauses it needs (``Call``, ``Pause``) and returns the answer. ``Client`` runs flows on httpx's
+blocking client, ``AsyncClient`` on its async one; retries, polling and error mapping are
+in the flows, so the two clients cannot drift apart.
+
+Retries: 429 and 503 (busy, or the service's Redis is down) are asked again with backoff,
+honouring ``Retry-After``; so are a refused connection and, for reads (GET, DELETE), any
+5xx and a dropped connection. An upload whose request may have reached the service is never
+sent twice (that would make a second job): that failure is raised, as ``Unreachable``.
+Every error is a ``pagewash.errors.ServiceError`` subclass (or ``JobFailed``).
 """
 
 from __future__ import annotations
 
-import json
-import threading
+import asyncio
+import os
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+import numpy as np
 
-from pagewash.batch import Job, OcrOptions, Summary, is_pdf_file, n_frames, output_paths, pdf_outputs
+from pagewash import errors
+from pagewash.imageio import PageSource, load_page, picture_png, resize_to, to_u8
+from pagewash.result import Result
 
-STATE = ".pagewash-server.json"
-OCR_RESULT = {"txt": "text", "hocr": "hocr", "tsv": "tsv"}
+T = TypeVar("T")
+RETRY_STATUS = (429, 503)
+ERRORS = {
+    401: errors.Unauthorized,
+    403: errors.Unauthorized,
+    404: errors.NotFound,
+    413: errors.RemoteTooLarge,
+    429: errors.Busy,
+    503: errors.Busy,
+}
 
 
-class ServerError(Exception):
-    pass
+@dataclass
+class Call:
+    """One HTTP request a flow wants made (bodies are bytes, so a retry can send them again)."""
+
+    method: str
+    url: str
+    data: dict[str, str] | None = None
+    files: list[tuple[str, tuple[str, bytes]]] | None = None
 
 
-class Client:
-    """A thin, retrying wrapper over the HTTP API (thread-safe: one httpx client, a lock for state)."""
+@dataclass
+class Pause:
+    seconds: float
 
-    def __init__(self, server: str, api_key: str | None, out: Path, timeout: float = 60.0):
-        headers = {"X-Api-Key": api_key} if api_key else {}
-        self.http = httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=timeout)
-        self.state_path = out / STATE
-        self.lock = threading.Lock()
+
+Flow = Generator[Call | Pause, Any, T]
+
+
+@dataclass
+class Page:
+    """One page of ``Client.batch``: its result, or why there is none."""
+
+    source: str  # the file, as given
+    page: int  # page of that file, from 1
+    job_id: str | None = None  # None when the service refused the file
+    error: str | None = None  # why this page has no result (refused, failed on a worker, ...)
+    image: np.ndarray | None = None  # the clean page, uint8 grey (image pages)
+    result: Result | None = None  # with ocr=True (image pages)
+    pdf: bytes | None = None  # a PDF's result: the cleaned PDF, searchable with ocr=True
+    text: str | None = None  # a PDF's text, with ocr=True
+    job: dict[str, Any] = field(default_factory=dict, repr=False)  # the job's record
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+# --- the flows: what each call does, as requests and pauses
+
+
+def send(call: Call, retries: int) -> Flow[httpx.Response]:
+    """One request, asked again with backoff (0.5 s doubling to 10 s, or the service's
+    ``Retry-After``) while the answer says "later"; see the module's docstring for what is
+    retried. -> the response, whatever its status (``check`` judges it)."""
+    safe = call.method in ("GET", "HEAD", "DELETE")
+    delay = 0.5
+    for attempt in range(retries + 1):
+        wait = delay
         try:
-            self.state: dict[str, Any] = json.loads(self.state_path.read_text())
-        except (FileNotFoundError, ValueError):
-            self.state = {}
+            response = yield call
+        except (httpx.ConnectError, httpx.ConnectTimeout) as e:  # nothing of the request went out
+            problem: errors.ServiceError = errors.Unreachable(f"{call.method} {call.url}: {e}")
+        except httpx.TransportError as e:
+            problem = errors.Unreachable(f"{call.method} {call.url}: {type(e).__name__}: {e}")
+            if not safe:
+                raise problem from e
+        else:
+            status = response.status_code
+            if status not in RETRY_STATUS and not (safe and status >= 500):
+                return response
+            problem = error_for(response, f"{call.method} {call.url}")
+            wait = retry_after(response) or delay
+        if attempt == retries:
+            raise problem
+        yield Pause(min(wait, 30.0))
+        delay = min(delay * 2, 10.0)
+    raise AssertionError("unreachable")
 
-    def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
-        """Retry with backoff what is safe to retry: a restarting gateway is not a failure, but a
-        POST whose request went out is never sent twice (that would make a second batch); only
-        refusals before any work (connection refused, 429) are retried for it."""
-        delay = 0.5
-        idempotent = method in ("GET", "HEAD", "DELETE")
-        for attempt in range(8):
-            try:
-                response = self.http.request(method, url, **kw)
-                if response.status_code == 429 or (idempotent and response.status_code >= 500):
-                    problem = f"{response.status_code} {detail(response)}"
-                else:
-                    return response
-            except httpx.ConnectError as e:
-                problem = f"{type(e).__name__}: {e}"
-            except httpx.TransportError as e:
-                if not idempotent:
-                    raise ServerError(f"{method} {url}: {type(e).__name__}: {e}") from e
-                problem = f"{type(e).__name__}: {e}"
-            if attempt == 7:
-                break
-            time.sleep(delay)
-            delay = min(delay * 2, 10.0)
-        raise ServerError(f"{method} {url}: {problem}")
 
-    def remember(self, key: str, batch: dict[str, Any] | None) -> None:
-        with self.lock:
-            if batch is None:
-                self.state.pop(key, None)
-            else:
-                self.state[key] = batch
-            self.state_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.state_path.with_name(STATE + ".part")
-            tmp.write_text(json.dumps(self.state, indent=1))
-            tmp.replace(self.state_path)
+def retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(float(response.headers.get("Retry-After", "")), 0.0)
+    except ValueError:
+        return None
 
 
 def detail(response: httpx.Response) -> str:
     try:
         return str(response.json().get("detail", response.text))
-    except ValueError:
-        return response.text[:200]
+    except (ValueError, AttributeError):
+        return response.text[:300]
 
 
-def submit(client: Client, job: Job, form: dict[str, str]) -> list[str]:
-    """Job ids of the file's pages, in page order: from an earlier run's batch when the server
-    still knows it, else from a new upload."""
-    key = str(job.src.resolve())
-    known = client.state.get(key)
-    if known:
-        response = client.request("GET", f"/v1/batches/{known['batch']}")
-        if response.status_code == 200 and response.json()["summary"]["missing"] == 0:
-            return known["jobs"]
-    with job.src.open("rb") as fp:
-        response = client.request("POST", "/v1/batches", files=[("files", (job.src.name, fp))], data=form)
-    if response.status_code != 202:
-        raise ServerError(detail(response))
-    body = response.json()
-    if not body["jobs"]:
-        raise ServerError("; ".join(r["error"] for r in body["rejected"]) or "rejected")
-    ids = [j["id"] for j in body["jobs"]]
-    client.remember(key, {"batch": body["id"], "jobs": ids})
-    return ids
+def error_for(response: httpx.Response, what: str) -> errors.ServiceError:
+    status = response.status_code
+    cls = ERRORS.get(status) or (errors.Refused if 400 <= status < 500 else errors.ServiceError)
+    words = detail(response)
+    return cls(f"{what}: {status} {words}", status, words)
 
 
-def wait(client: Client, job_id: str, poll: float = 0.2) -> dict[str, Any]:
-    while True:
-        response = client.request("GET", f"/v1/jobs/{job_id}")
-        if response.status_code != 200:
-            raise ServerError(detail(response))
-        record = response.json()
-        if record["status"] in ("done", "failed"):
-            return record
-        time.sleep(poll)
-        poll = min(poll * 1.5, 2.0)
+def check(response: httpx.Response, what: str) -> httpx.Response:
+    if response.is_success:
+        return response
+    raise error_for(response, what)
 
 
-def download(client: Client, url: str, path: Path) -> None:
-    response = client.request("GET", url)
-    if response.status_code != 200:
-        raise ServerError(f"{url}: {detail(response)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(response.content)
-    tmp.replace(path)
+def form(**options: Any) -> dict[str, str]:
+    """Job options as the gateway's form fields (unset ones left to the service's defaults)."""
+    out = {}
+    for key, value in options.items():
+        if value is not None:
+            out[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    return out
 
 
-def process(client: Client, job: Job, out: Path, form: dict[str, str], ocr: OcrOptions | None) -> tuple[int, str]:
-    """One file through the service -> (pages written, failures as text, empty when none)."""
-    if is_pdf_file(job.src):
-        return process_pdf(client, job, out, form, ocr)
-    ids = submit(client, job, form)
-    paths = output_paths(out, job.rel, len(ids))
-    errors = []
-    for i, (job_id, path) in enumerate(zip(ids, paths), 1):
-        record = wait(client, job_id)
-        if record["status"] == "failed":
-            errors.append(f"page {i}: {record['error']}" if len(ids) > 1 else record["error"])
-            continue
-        download(client, f"/v1/jobs/{job_id}/image", path)
-        for fmt in ocr.formats if ocr else ():
-            download(client, f"/v1/jobs/{job_id}/{OCR_RESULT[fmt]}", path.with_suffix(f".{fmt}"))
-    if not errors:
-        client.remember(str(job.src.resolve()), None)
-    return len(ids) - len(errors), "; ".join(errors)
-
-
-def process_pdf(client: Client, job: Job, out: Path, form: dict[str, str], ocr: OcrOptions | None) -> tuple[int, str]:
-    """A PDF is one job on the server; its result is the PDF (and, with OCR, its text)."""
-    (job_id,) = submit(client, job, {**form, "binarize": "false"})  # a PDF's pages stay grey
-    record = wait(client, job_id)
-    if record["status"] == "failed":
-        return 0, record["error"]
-    paths = pdf_outputs(out, job.rel, ocr)
-    download(client, f"/v1/jobs/{job_id}/pdf", paths[0])
-    if ocr is not None:
-        download(client, f"/v1/jobs/{job_id}/text", paths[1])
-    client.remember(str(job.src.resolve()), None)
-    return int(record.get("pages") or 1), ""
-
-
-def clean_via_server(
-    jobs: list[Job],
-    out: Path,
-    server: str,
-    *,
-    api_key: str | None = None,
-    concurrency: int = 4,
-    binarize: bool = False,
-    overwrite: bool = False,
-    model: str | None = None,
-    ocr: OcrOptions | None = None,
-    upscale: str | None = None,
-    progress: Callable[[Job], None] | None = None,
-) -> Summary:
-    """Clean (and OCR) ``jobs`` through a pagewash service into the same layout as
-    ``clean_inputs``; ``upscale`` upscales the returned pages (the server decides OCR's)."""
-    summary = Summary()
-    client = Client(server, api_key, out)
-    form = {"binarize": str(binarize).lower(), "ocr": str(ocr is not None).lower(), "model": model or "default"}
-    if ocr:
-        form["lang"] = ocr.lang
-    if upscale:
-        form["upscale"] = upscale
-    todo = []
-    for job in jobs:
-        if is_pdf_file(job.src):
-            wanted = pdf_outputs(out, job.rel, ocr)
-        else:
-            wanted = output_paths(out, job.rel, n_frames(job.src))
-            wanted += [p.with_suffix(f".{f}") for p in list(wanted) for f in (ocr.formats if ocr else ())]
-        if not overwrite and all(p.exists() for p in wanted):
-            summary.skipped += 1
-            if progress:
-                progress(job)
-        else:
-            todo.append(job)
-
-    def one(job: Job) -> None:
+def upload(image: PageSource | Path, filename: str | None = None) -> tuple[str, bytes]:
+    """(name, bytes) to upload: a file as it is (its format and DPI travel with it), bytes as
+    they are, an array or PIL image as a PNG that decodes to the same page."""
+    if isinstance(image, str | os.PathLike):
+        path = Path(image)
         try:
-            pages, error = process(client, job, out, form, ocr)
-            with client.lock:
-                summary.pages += pages
-                summary.files += 1
-                if error:
-                    summary.failed.append((job.src, error))
-        except (ServerError, OSError) as e:
-            with client.lock:
-                summary.failed.append((job.src, str(e)))
-        if progress:
-            progress(job)
+            return filename or path.name, path.read_bytes()
+        except OSError as e:
+            raise errors.BadImage(f"{path}: {e.strerror or e}") from e
+    if isinstance(image, bytes | bytearray | memoryview):
+        return filename or "page", bytes(image)
+    return filename or "page.png", picture_png(image)
 
-    with ThreadPoolExecutor(max(concurrency, 1)) as pool:
-        list(pool.map(one, todo))
-    client.http.close()
-    return summary
+
+def submit_flow(image: PageSource, options: dict[str, str], filename: str | None, retries: int) -> Flow[str]:
+    name, data = upload(image, filename)
+    call = Call("POST", "/v1/jobs", data=options, files=[("file", (name, data))])
+    response = check((yield from send(call, retries)), f"upload {name}")
+    return response.json()["id"]
+
+
+def batch_submit_flow(files: list[tuple[str, bytes]], options: dict[str, str], retries: int) -> Flow[dict[str, Any]]:
+    call = Call("POST", "/v1/batches", data=options, files=[("files", f) for f in files])
+    response = check((yield from send(call, retries)), f"upload {', '.join(n for n, _ in files)[:200]}")
+    return response.json()
+
+
+def get_flow(url: str, retries: int) -> Flow[httpx.Response]:
+    return check((yield from send(Call("GET", url), retries)), f"GET {url}")
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a client behaves, the same for every call: ``retries`` for "later" answers, and
+    polling from ``poll[0]`` seconds growing to ``poll[1]`` while a job runs."""
+
+    retries: int = 8
+    poll: tuple[float, float] = (0.2, 2.0)
+
+
+def wait_flow(job_id: str, timeout: float | None, how: Options) -> Flow[dict[str, Any]]:
+    """Poll the job until it is done -> its record; ``JobFailed`` when it failed,
+    ``WaitTimeout`` past ``timeout`` seconds."""
+    retries = how.retries
+    start, poll = time.monotonic(), how.poll[0]
+    while True:
+        record = (yield from get_flow(f"/v1/jobs/{job_id}", retries)).json()
+        if record["status"] == "done":
+            return record
+        if record["status"] == "failed":
+            raise errors.JobFailed(f"job {job_id} failed: {record.get('error') or 'no reason recorded'}", record)
+        if timeout is not None and time.monotonic() - start + poll > timeout:
+            raise errors.WaitTimeout(f"job {job_id} is still {record['status']} after {timeout:g} s")
+        yield Pause(poll)
+        poll = min(poll * 1.5, how.poll[1])
+
+
+def decode(png: bytes) -> np.ndarray:
+    return to_u8(load_page(png))
+
+
+def read_result(job_id: str, record: dict[str, Any], retries: int) -> Flow[Result]:
+    """A finished OCR job's results as a ``Result``; the page at the upload's size (a page the
+    service returned upscaled is brought back to it)."""
+    got = {}
+    for kind in ("text", "hocr", "tsv", "image"):
+        got[kind] = (yield from get_flow(f"/v1/jobs/{job_id}/{kind}", retries)).content
+    text, hocr, tsv = (got[k].decode() for k in ("text", "hocr", "tsv"))
+    page = decode(got["image"])
+    if record.get("width") and record.get("height") and page.shape != (record["height"], record["width"]):
+        page = resize_to(page, (record["height"], record["width"]))
+    source = record.get("ocr_source") or "clean"
+    return Result(text, hocr, tsv, record.get("ocr_confidence"), page, source)
+
+
+def clean_flow(image: PageSource, options: dict[str, str], timeout: float | None, how: Options) -> Flow[np.ndarray]:
+    job_id = yield from submit_flow(image, options, None, how.retries)
+    yield from wait_flow(job_id, timeout, how)
+    return decode((yield from get_flow(f"/v1/jobs/{job_id}/image", how.retries)).content)
+
+
+def read_flow(image: PageSource, options: dict[str, str], timeout: float | None, how: Options) -> Flow[Result]:
+    job_id = yield from submit_flow(image, {**options, "ocr": "true"}, None, how.retries)
+    record = yield from wait_flow(job_id, timeout, how)
+    return (yield from read_result(job_id, record, how.retries))
+
+
+def collect_flow(page: Page, ocr: bool, timeout: float | None, how: Options) -> Flow[Page]:
+    """Wait for one page of a batch and fetch its results into it (a failure becomes its ``error``)."""
+    retries = how.retries
+    try:
+        page.job = yield from wait_flow(page.job_id, timeout, how)
+        if page.job.get("kind") == "pdf":
+            page.pdf = (yield from get_flow(f"/v1/jobs/{page.job_id}/pdf", retries)).content
+            if ocr:
+                page.text = (yield from get_flow(f"/v1/jobs/{page.job_id}/text", retries)).content.decode()
+        elif ocr:
+            page.result = yield from read_result(page.job_id, page.job, retries)
+            page.image = page.result.clean
+        else:
+            page.image = decode((yield from get_flow(f"/v1/jobs/{page.job_id}/image", retries)).content)
+    except errors.JobFailed as e:
+        page.job, page.error = e.job, e.detail
+    except errors.NotFound as e:  # deleted or expired meanwhile
+        page.error = e.detail
+    return page
+
+
+def batch_flow(
+    paths: Iterable[str | os.PathLike], options: dict[str, str], timeout: float | None, how: Options
+) -> Flow[list[Page]]:
+    """Each file is its own batch upload (one refused file cannot sink the rest, and no request
+    grows with the list); all are submitted before any is waited for, so the service works
+    on them in parallel."""
+    pages: list[Page] = []
+    for path in paths:
+        try:
+            name, data = upload(path)
+            body = yield from batch_submit_flow([(name, data)], options, how.retries)
+        except (errors.Refused, errors.BadImage) as e:
+            pages.append(Page(str(path), 1, error=getattr(e, "detail", str(e))))
+            continue
+        pages += [Page(str(path), int(j.get("page") or 1), j["id"]) for j in body["jobs"]]
+        pages += [Page(str(path), 1, error=r["error"]) for r in body["rejected"]]
+    ocr = options.get("ocr") == "true"
+    for page in pages:
+        if page.job_id is not None:
+            yield from collect_flow(page, ocr, timeout, how)
+    return pages
+
+
+# --- the two clients: the same calls, run blocking or async
+
+
+def key_header(api_key: str | None) -> dict[str, str]:
+    """``X-Api-Key``: the key given, else ``PAGEWASH_API_KEY``; none when both are empty."""
+    key = api_key if api_key is not None else os.environ.get("PAGEWASH_API_KEY")
+    return {"X-Api-Key": key} if key else {}
+
+
+class Client:
+    """A pagewash service (gateway URL; ``api_key`` defaults to ``PAGEWASH_API_KEY``).
+
+    ``timeout`` is each HTTP request's; ``wait`` (and the calls that wait) take their own.
+    ``retries``: how often a "later" answer is asked again (see the module's docstring);
+    ``poll``: the first and the longest pause between looks at a running job.
+    One client may be shared by threads; close it, or use it as a context manager."""
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        *,
+        retries: int = 8,
+        poll: tuple[float, float] = (0.2, 2.0),
+    ):
+        self.url, self.how = url.rstrip("/"), Options(retries, poll)
+        self.http = httpx.Client(base_url=self.url, headers=key_header(api_key), timeout=timeout)
+
+    def run(self, flow: Flow[T]) -> T:
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, Pause):
+                    time.sleep(step.seconds)
+                    step = flow.send(None)
+                    continue
+                try:
+                    response = self.http.request(step.method, step.url, data=step.data, files=step.files)
+                except httpx.TransportError as e:
+                    step = flow.throw(e)
+                else:
+                    step = flow.send(response)
+        except StopIteration as done:
+            return done.value
+
+    def clean(
+        self,
+        image: PageSource,
+        *,
+        model: str | None = None,
+        upscale: str | None = None,
+        binarize: bool = False,
+        timeout: float | None = None,
+    ) -> np.ndarray:
+        """Clean one page on the service -> uint8 grey, as ``pagewash.clean`` gives here
+        (within a grey level: the service may run another precision or device)."""
+        options = form(model=model, upscale=upscale or "off", binarize=binarize)
+        return self.run(clean_flow(image, options, timeout, self.how))
+
+    def read(
+        self,
+        image: PageSource,
+        *,
+        lang: str | None = None,
+        upscale: str | None = None,
+        model: str | None = None,
+        timeout: float | None = None,
+    ) -> Result:
+        """Clean and read one page on the service -> ``Result``, as ``pagewash.read`` gives
+        here. ``upscale`` None (or auto) leaves it to the service (``PAGEWASH_UPSCALE``, auto)."""
+        options = form(lang=lang, model=model, upscale=None if upscale in (None, "auto") else upscale)
+        return self.run(read_flow(image, options, timeout, self.how))
+
+    def submit(
+        self,
+        image: PageSource,
+        *,
+        ocr: bool = False,
+        lang: str | None = None,
+        binarize: bool = False,
+        model: str | None = None,
+        upscale: str | None = None,
+        callback_url: str | None = None,
+        filename: str | None = None,
+    ) -> str:
+        """Upload one page (or one PDF) as a job -> its id, at once; ``wait`` and ``result`` follow."""
+        options = form(ocr=ocr, lang=lang, binarize=binarize, model=model, upscale=upscale, callback_url=callback_url)
+        return self.run(submit_flow(image, options, filename, self.how.retries))
+
+    def submit_batch(self, files: list[str | os.PathLike], **options: Any) -> dict[str, Any]:
+        """Upload files (images, PDFs, zips, multi-page TIFFs) as one batch -> the gateway's
+        answer: its ``id``, a job per page under ``jobs``, and ``rejected`` files. Options as
+        for ``submit``."""
+        return self.run(batch_submit_flow([upload(f) for f in files], form(**options), self.how.retries))
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        """The job's record now: status, timings, error, options (``docs/api.md``)."""
+        return self.run(get_flow(f"/v1/jobs/{job_id}", self.how.retries)).json()
+
+    def get_batch(self, batch_id: str) -> dict[str, Any]:
+        return self.run(get_flow(f"/v1/batches/{batch_id}", self.how.retries)).json()
+
+    def wait(self, job_id: str, timeout: float | None = None) -> dict[str, Any]:
+        """Until the job is done -> its record. Raises ``JobFailed`` or ``WaitTimeout``."""
+        return self.run(wait_flow(job_id, timeout, self.how))
+
+    def result(self, job_id: str, kind: str = "image") -> bytes:
+        """A done job's result: ``image`` (PNG), ``text``, ``hocr``, ``tsv``, or ``pdf``."""
+        return self.run(get_flow(f"/v1/jobs/{job_id}/{kind}", self.how.retries)).content
+
+    def delete(self, job_id: str) -> None:
+        check(self.run(send(Call("DELETE", f"/v1/jobs/{job_id}"), self.how.retries)), f"DELETE job {job_id}")
+
+    def batch(self, paths: Iterable[str | os.PathLike], *, timeout: float | None = None, **options: Any) -> list[Page]:
+        """Clean (``ocr=True``: and read) files on the service -> a ``Page`` per page, in order:
+        its image (or PDF), or its ``error``. A bad file is reported in its ``Page``, never raised."""
+        return self.run(batch_flow(paths, form(**options), timeout, self.how))
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncClient:
+    """``Client`` for asyncio: the same calls, awaited (``await client.clean(page)``)."""
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        *,
+        retries: int = 8,
+        poll: tuple[float, float] = (0.2, 2.0),
+    ):
+        self.url, self.how = url.rstrip("/"), Options(retries, poll)
+        self.http = httpx.AsyncClient(base_url=self.url, headers=key_header(api_key), timeout=timeout)
+
+    async def run(self, flow: Flow[T]) -> T:
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, Pause):
+                    await asyncio.sleep(step.seconds)
+                    step = flow.send(None)
+                    continue
+                try:
+                    response = await self.http.request(step.method, step.url, data=step.data, files=step.files)
+                except httpx.TransportError as e:
+                    step = flow.throw(e)
+                else:
+                    step = flow.send(response)
+        except StopIteration as done:
+            return done.value
+
+    async def clean(
+        self,
+        image: PageSource,
+        *,
+        model: str | None = None,
+        upscale: str | None = None,
+        binarize: bool = False,
+        timeout: float | None = None,
+    ) -> np.ndarray:
+        """As ``Client.clean``."""
+        options = form(model=model, upscale=upscale or "off", binarize=binarize)
+        return await self.run(clean_flow(image, options, timeout, self.how))
+
+    async def read(
+        self,
+        image: PageSource,
+        *,
+        lang: str | None = None,
+        upscale: str | None = None,
+        model: str | None = None,
+        timeout: float | None = None,
+    ) -> Result:
+        """As ``Client.read``."""
+        options = form(lang=lang, model=model, upscale=None if upscale in (None, "auto") else upscale)
+        return await self.run(read_flow(image, options, timeout, self.how))
+
+    async def submit(self, image: PageSource, *, filename: str | None = None, **options: Any) -> str:
+        """As ``Client.submit``."""
+        return await self.run(submit_flow(image, form(**options), filename, self.how.retries))
+
+    async def job(self, job_id: str) -> dict[str, Any]:
+        return (await self.run(get_flow(f"/v1/jobs/{job_id}", self.how.retries))).json()
+
+    async def wait(self, job_id: str, timeout: float | None = None) -> dict[str, Any]:
+        """As ``Client.wait``."""
+        return await self.run(wait_flow(job_id, timeout, self.how))
+
+    async def result(self, job_id: str, kind: str = "image") -> bytes:
+        return (await self.run(get_flow(f"/v1/jobs/{job_id}/{kind}", self.how.retries))).content
+
+    async def delete(self, job_id: str) -> None:
+        check(await self.run(send(Call("DELETE", f"/v1/jobs/{job_id}"), self.how.retries)), f"DELETE job {job_id}")
+
+    async def batch(
+        self, paths: Iterable[str | os.PathLike], *, timeout: float | None = None, **options: Any
+    ) -> list[Page]:
+        """As ``Client.batch``."""
+        return await self.run(batch_flow(paths, form(**options), timeout, self.how))
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -15,7 +15,7 @@ from pagewash import tesseract
 from pagewash.engine import denoise
 from pagewash.imageio import load_page, save_png, to_u8
 from pagewash.metrics import cer
-from pagewash.model_store import LoadedModel
+from pagewash.model_store import Model
 
 EXAMPLES = Path(__file__).parent / "examples"
 
@@ -27,7 +27,7 @@ def side_by_side(before: np.ndarray, after: np.ndarray, gap: int = 16) -> np.nda
     return canvas
 
 
-def run_demo(model: LoadedModel, out: Path) -> list[dict]:
+def run_demo(model: Model, out: Path) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for src in sorted(EXAMPLES.glob("*.png")):

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pagewash.model_store import LoadedModel
+from pagewash.model_store import Model
 from pagewash.models import PATCH
 from pagewash.polarity import normalise_polarity
 from pagewash.settings import get_settings
@@ -23,7 +23,7 @@ from pagewash.settings import get_settings
 Run = Callable[[torch.Tensor], torch.Tensor]  # (B, 1, H, W) padded pages -> cleaned, on the CPU
 
 
-def run_batch(model: LoadedModel, x: torch.Tensor) -> torch.Tensor:
+def run_batch(model: Model, x: torch.Tensor) -> torch.Tensor:
     """(B, 1, H, W) float32 on any device -> (B, 1, H * s, W * s) float32 on the CPU, clamped to
     [0, 1], where s is the model's ``scale`` (1 for a cleaner, 2 for the upscaler)."""
     if model.device.type == "cuda":
@@ -48,7 +48,7 @@ def pad_to(x: torch.Tensor, multiple: int) -> torch.Tensor:
     return F.pad(x, (0, pw, 0, ph), mode="reflect" if ph < h and pw < w else "replicate")
 
 
-def _denoise_whole(model: LoadedModel, page: np.ndarray, run: Run | None) -> np.ndarray:
+def _denoise_whole(model: Model, page: np.ndarray, run: Run | None) -> np.ndarray:
     h, w = page.shape
     s = model.scale
     x = pad_to(torch.from_numpy(page)[None, None], model.net.stride)
@@ -56,7 +56,7 @@ def _denoise_whole(model: LoadedModel, page: np.ndarray, run: Run | None) -> np.
     return y[0, 0, : h * s, : w * s].numpy()
 
 
-def _denoise_patches(model: LoadedModel, page: np.ndarray, batch: int = 4096) -> np.ndarray:
+def _denoise_patches(model: Model, page: np.ndarray, batch: int = 4096) -> np.ndarray:
     """The article models see one 28x28 patch at a time: cut, run in batches, stitch."""
     h, w = page.shape
     x = pad_to(torch.from_numpy(page)[None, None], PATCH)[0, 0]  # (H', W')
@@ -67,7 +67,7 @@ def _denoise_patches(model: LoadedModel, page: np.ndarray, batch: int = 4096) ->
     return out[:h, :w].numpy()
 
 
-def _denoise_tiled(model: LoadedModel, page: np.ndarray, tile: int, overlap: int, run: Run | None) -> np.ndarray:
+def _denoise_tiled(model: Model, page: np.ndarray, tile: int, overlap: int, run: Run | None) -> np.ndarray:
     """Overlapping tiles whose ``overlap``-pixel borders are cropped off before stitching
     (all coordinates times the model's scale on the output side)."""
     h, w = page.shape
@@ -85,7 +85,7 @@ def _denoise_tiled(model: LoadedModel, page: np.ndarray, tile: int, overlap: int
 
 
 def denoise(
-    model: LoadedModel,
+    model: Model,
     page: np.ndarray,
     tile: int | None = None,
     overlap: int | None = None,

@@ -1,8 +1,10 @@
-"""The one image loader: any file or bytes -> grayscale float pages; and the PNG writer.
+"""The one image loader: any file, bytes, numpy array or PIL image -> grayscale float pages;
+and the PNG writer.
 
-Every pixel path in pagewash (CLI, worker, training on user pairs) reads images here, so
-mode handling (16-bit, 1-bit, palette, alpha, CMYK), multi-page TIFFs and the pixel cap
-behave the same everywhere.
+Every pixel path in pagewash (CLI, worker, Python API, training on user pairs) reads images
+here, so mode handling (16-bit, 1-bit, palette, alpha, CMYK), multi-page TIFFs and the pixel
+cap behave the same everywhere. An array gives the same page as the same picture saved to a
+PNG file and loaded: the Python API and ``pagewash clean`` agree to the pixel.
 """
 
 from __future__ import annotations
@@ -11,13 +13,17 @@ import io
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from pagewash.exceptions import BadImage, ImageTooLarge
+from pagewash.errors import BadImage, ImageTooLarge
 from pagewash.settings import get_settings
+
+# What the Python API takes as a page: a path, the file's bytes, a numpy array or a PIL image.
+PageSource = str | PathLike | bytes | bytearray | memoryview | np.ndarray | Image.Image
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".pbm", ".pgm", ".ppm", ".gif"}
 
@@ -73,7 +79,7 @@ class ImageInfo:
     frames: int
 
 
-def _open(source: str | Path | bytes, max_pixels: int | None = None) -> Image.Image:
+def _open(source: str | PathLike | bytes, max_pixels: int | None = None) -> Image.Image:
     if isinstance(source, bytes | bytearray):
         if not source:
             raise BadImage("empty upload: the file has no bytes")
@@ -155,18 +161,58 @@ def verify(source: str | Path | bytes, max_pixels: int | None = None) -> ImageIn
     return info
 
 
-def load_page(source: str | Path | bytes, index: int = 0) -> np.ndarray:
+def from_array(a: np.ndarray) -> np.ndarray:
+    """A picture held as an array -> the loader's grey page. (H, W) grey, (H, W, 3) RGB or
+    (H, W, 4) RGBA; uint8, uint16, bool, or float in [0, 1] (1 = white). Colour goes through
+    Pillow like a file's: 16-bit colour keeps its high byte, as Pillow reads a 16-bit PNG."""
+    a = np.asarray(a)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)):
+        raise BadImage(f"an array of shape {a.shape}: expected (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA")
+    h, w = a.shape[:2]
+    if h < 1 or w < 1:
+        raise BadImage("image has no pixels")
+    if h * w > get_settings().max_pixels:
+        raise ImageTooLarge(f"image is {w}x{h} = {w * h:,} pixels, over the cap of {get_settings().max_pixels:,}")
+    if a.dtype == bool:
+        a = a.astype(np.uint8) * 255
+    elif a.dtype.kind == "f":
+        if not np.isfinite(a).all():
+            raise BadImage("a float array with NaN or infinite pixels")
+        if a.ndim == 2:
+            return np.clip(a, 0, 1).astype(np.float32)
+        a = to_u8(np.clip(a, 0, 1))
+    elif a.dtype == np.uint16 and a.ndim == 3:
+        a = (a >> 8).astype(np.uint8)
+    elif a.dtype not in (np.uint8, np.uint16):
+        raise BadImage(f"pixels of type {a.dtype}: expected uint8, uint16, bool, or float in [0, 1]")
+    return to_gray(Image.fromarray(np.ascontiguousarray(a)))  # L, I;16, RGB or RGBA
+
+
+def load_page(source: PageSource, index: int = 0) -> np.ndarray:
     """One page: the first by default (training pairs, single-page inputs); ``index`` picks a
-    frame of a multi-page file without decoding the others (a service job is one page)."""
+    frame of a multi-page file without decoding the others (a service job is one page).
+    Arrays (``from_array``) and PIL images (their frame ``index``) are taken as they are."""
+    if isinstance(source, np.ndarray):
+        return from_array(source)
+    if isinstance(source, Image.Image):
+        return _frame(source, index)
+    if isinstance(source, bytearray | memoryview):
+        source = bytes(source)
     img = _open(source)
     try:
-        try:
-            img.seek(index)
-        except EOFError as e:
-            raise BadImage(f"the file has no page {index + 1}") from e
-        return _decode(img)
+        return _frame(img, index)
     finally:
         img.close()
+
+
+def _frame(img: Image.Image, index: int) -> np.ndarray:
+    try:
+        img.seek(index)
+    except EOFError as e:
+        raise BadImage(f"the file has no page {index + 1}") from e
+    return _decode(img)
 
 
 def to_u8(page: np.ndarray) -> np.ndarray:
@@ -202,6 +248,23 @@ def encode_png(page: np.ndarray, compress_level: int = 1, dpi: tuple[float, floa
     u8 = page if page.dtype == np.uint8 else to_u8(page)
     buf = io.BytesIO()
     Image.fromarray(u8, mode="L").save(buf, **_png_options(compress_level, dpi))
+    return buf.getvalue()
+
+
+def picture_png(picture: np.ndarray | Image.Image) -> bytes:
+    """An array or PIL image as PNG bytes that ``load_page`` reads back as the same page (what
+    a client uploads): 8-bit pictures as they are, so the loader's colour handling runs where
+    they are cleaned, and anything else as its grey page in 16 bits."""
+    a = np.asarray(picture) if not isinstance(picture, Image.Image) or picture.mode in ("L", "RGB", "RGBA") else None
+    if a is not None and a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    if a is not None and a.dtype == np.uint8 and (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (3, 4))):
+        img = Image.fromarray(np.ascontiguousarray(a))
+    else:
+        page = load_page(picture)
+        img = Image.fromarray(np.round(page * 65535).astype(np.uint16))  # mode I;16
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
 
 

@@ -14,13 +14,13 @@ import torch
 from torch import nn
 
 from pagewash.artifact import load_artifact
-from pagewash.exceptions import ModelNotFound
+from pagewash.errors import ModelNotFound
 from pagewash.settings import get_settings
 from pagewash.shipped import ALIASES, NAMES, SHIPPED, WEIGHTS_DIR
 
 
 @dataclass
-class LoadedModel:
+class Model:
     net: nn.Module
     info: dict[str, Any]
     device: torch.device
@@ -65,7 +65,7 @@ def pick_dtype(device: torch.device, want: str) -> torch.dtype | None:
     return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else None
 
 
-def get_model(name: str | None = None, device: str | None = None, precision: str | None = None) -> LoadedModel:
+def get_model(name: str | None = None, device: str | None = None, precision: str | None = None) -> Model:
     """Load once per process: every spelling of the same model, device and precision (``None``
     meaning the settings' value) returns the same object."""
     settings = get_settings()
@@ -78,7 +78,7 @@ _loading = threading.Lock()
 
 
 @functools.lru_cache(maxsize=4)
-def _load(path: Path, device: str, precision: str) -> LoadedModel:
+def _load(path: Path, device: str, precision: str) -> Model:
     threads = get_settings().threads or os.cpu_count() or 1
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
@@ -88,4 +88,4 @@ def _load(path: Path, device: str, precision: str) -> LoadedModel:
     # Channels-last weights: oneDNN (CPU, bf16 on AMX) and cuDNN (tensor cores) both run NHWC
     # convolutions fastest; 2550x3300 on this CPU: 0.27 s against 0.48 s NCHW.
     net = net.to(dev).to(memory_format=torch.channels_last)
-    return LoadedModel(net, info, dev, pick_dtype(dev, precision))
+    return Model(net, info, dev, pick_dtype(dev, precision))

@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pagewash.exceptions import BadPdf, EncryptedPdf, ImageTooLarge, JobTimeout, PagewashError
+from pagewash.errors import BadPdf, EncryptedPdf, ImageTooLarge, JobTimeout, PagewashError
 from pagewash.imageio import sniff
 from pagewash.settings import get_settings
 

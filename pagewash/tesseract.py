@@ -23,7 +23,7 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
-from pagewash.exceptions import OcrFailed, TesseractMissing
+from pagewash.errors import OcrFailed, TesseractMissing
 from pagewash.imageio import to_u8
 from pagewash.settings import get_settings
 
@@ -73,14 +73,27 @@ def check(lang: str) -> None:
         raise TesseractMissing(f"tesseract language pack(s) {', '.join(missing)} missing: apt-get install {pkgs}")
 
 
-def word_confidences(tsv: str) -> list[tuple[str, float]]:
-    """(word, confidence 0-100) for each word Tesseract read (TSV rows of level 5, conf >= 0)."""
-    words = []
+@dataclass(frozen=True)
+class Word:
+    text: str
+    box: tuple[int, int, int, int]  # left, top, right, bottom in pixels (right and bottom exclusive)
+    confidence: float  # Tesseract's, 0-100
+
+
+def words(tsv: str) -> list[Word]:
+    """Each word Tesseract read, in reading order (TSV rows of level 5 with text and conf >= 0)."""
+    out = []
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
         if len(cols) >= 12 and cols[0] == "5" and cols[11].strip() and float(cols[10]) >= 0:
-            words.append((cols[11].strip(), float(cols[10])))
-    return words
+            left, top, width, height = (int(v) for v in cols[6:10])
+            out.append(Word(cols[11].strip(), (left, top, left + width, top + height), float(cols[10])))
+    return out
+
+
+def word_confidences(tsv: str) -> list[tuple[str, float]]:
+    """(word, confidence 0-100) for each word Tesseract read."""
+    return [(w.text, w.confidence) for w in words(tsv)]
 
 
 def mean_confidence(tsv: str) -> float | None:

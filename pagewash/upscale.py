@@ -16,13 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from pagewash.engine import Run, denoise
-from pagewash.exceptions import BadRequest
-from pagewash.imageio import resize_to
-from pagewash.model_store import LoadedModel, get_model
+from pagewash.errors import BadRequest
+from pagewash.imageio import resize_to, to_u8
+from pagewash.model_store import Model, get_model
 from pagewash.settings import get_settings, parse_upscale
 from pagewash.textsize import auto_factor, xheight
 
-RunFor = Callable[[LoadedModel], Run | None]  # a model -> how to run its padded pages (a GPU batcher)
+RunFor = Callable[[Model], Run | None]  # a model -> how to run its padded pages (a GPU batcher)
 
 
 @dataclass
@@ -33,12 +33,12 @@ class Prepared:
     image_factor: int  # 1, or ``factor`` when the user asked for the upscaled page
 
 
-def upscale_model(device: str | None = None) -> LoadedModel:
+def upscale_model(device: str | None = None) -> Model:
     """The clean-and-upscale model (``PAGEWASH_UPSCALE_MODEL``), loaded once per process."""
     return get_model(get_settings().upscale_model, device)
 
 
-def clean_upscaled(model: LoadedModel, page: np.ndarray, factor: int, run: Run | None = None) -> np.ndarray:
+def clean_upscaled(model: Model, page: np.ndarray, factor: int, run: Run | None = None) -> np.ndarray:
     """The page cleaned and upscaled ``factor`` times by a 2x model: one pass, or two for 4x
     (the second pass sharpens an already clean page, which it also learned to do)."""
     out = page
@@ -58,7 +58,7 @@ def within_cap(factor: int, shape: tuple[int, ...]) -> int:
 
 
 def prepare(
-    model: LoadedModel | None,
+    model: Model | None,
     page: np.ndarray,
     upscale: str = "off",
     upscale_image: bool = False,
@@ -94,3 +94,15 @@ def prepare(
         return Prepared(big, big, factor, factor)
     # the page at its size: the cleaner's, where auto made it (today's output), else the upscaled one shrunk
     return Prepared(resize_to(big, page.shape) if cleaned is None else cleaned, big, factor, 1)
+
+
+def ocr_versions(
+    ready: Prepared, image: np.ndarray, raw: np.ndarray | None
+) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """(the page Tesseract reads, the other cleaned pages that compete with it under verify).
+    ``image`` is the page as the user gets it (uint8, binarised where asked): read as it is
+    when it is also OCR's page; a page upscaled for OCR only is read in grey, and with a raw
+    page to compare (``raw``), the image at the input's size competes too."""
+    if ready.factor == ready.image_factor:
+        return image, ()
+    return to_u8(ready.ocr), ((image,) if raw is not None else ())

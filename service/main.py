@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from pagewash import __version__
-from pagewash.exceptions import PagewashError
+from pagewash.errors import PagewashError
 from service.deps import require_api_key
 from service.limits import BodyLimit, SecurityHeaders
 from service.routes import batches, health, jobs, metrics, web

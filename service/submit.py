@@ -12,7 +12,7 @@ import redis
 
 from jobstore import jobs
 from pagewash import tesseract
-from pagewash.exceptions import BadRequest, TesseractMissing
+from pagewash.errors import BadRequest, TesseractMissing
 from pagewash.pdf import PdfFacts
 from pagewash.settings import get_settings, parse_upscale
 from pagewash.shipped import NAMES

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from pagewash.exceptions import ImageTooLarge, PagewashError
+from pagewash.errors import ImageTooLarge, PagewashError
 from pagewash.imageio import ImageInfo, sniff, verify
 from pagewash.pdf import PdfFacts, is_pdf, probe
 from pagewash.settings import get_settings

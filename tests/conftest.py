@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from pagewash.artifact import save_artifact
-from pagewash.model_store import LoadedModel, get_model
+from pagewash.model_store import Model, get_model
 from pagewash.models import PageNet, PageNetConfig
 
 requires_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract not installed")
@@ -26,12 +26,12 @@ def tiny_artifact(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def tiny_model(tiny_artifact) -> LoadedModel:
+def tiny_model(tiny_artifact) -> Model:
     return get_model(str(tiny_artifact), "cpu", "fp32")
 
 
 @pytest.fixture(scope="session")
-def default_model() -> LoadedModel:
+def default_model() -> Model:
     return get_model("default", "cpu")
 
 

@@ -30,7 +30,7 @@ from pagewash.artifact import load_artifact, save_artifact
 from pagewash.engine import denoise
 from pagewash.imageio import resize_to
 from pagewash.metrics import rmse
-from pagewash.model_store import LoadedModel, pick_dtype, resolve
+from pagewash.model_store import Model, pick_dtype, resolve
 from pagewash.models import PATCH, build_model, upscaler, widen
 from training.dataset import PagePool, fixed_pages, jitter, load_pairs, random_crops, split_pairs
 from training.evaluate import ocr_cer
@@ -137,7 +137,7 @@ def pixel_metrics(pages: list[np.ndarray], val: list) -> dict:
     return {"rmse": float(np.mean(errors)), "psnr": float(-10 * np.log10(max(np.mean(np.square(errors)), 1e-12)))}
 
 
-def validate(model: LoadedModel, val: list, ocr_pages: int, pool: ProcessPoolExecutor | None) -> dict:
+def validate(model: Model, val: list, ocr_pages: int, pool: ProcessPoolExecutor | None) -> dict:
     """PSNR on every held-out page; Tesseract CER on the first ``ocr_pages`` (if installed)."""
     model.net.eval()
     cleaned = [denoise(model, s.noisy.astype(np.float32) / 255) for s in val]
@@ -247,7 +247,7 @@ def train(cfg: TrainConfig) -> Path:
     if "raw" not in history:
         history["raw"] = raw_metrics(val, cfg.val_ocr_pages, ocr_pool)
         log.info("raw held-out pages: %s", history["raw"])
-    loaded = LoadedModel(net, {"arch": arch}, device, amp_dtype)
+    loaded = Model(net, {"arch": arch}, device, amp_dtype)
     best = min((v.get("cer", -v["psnr"]) for v in history["val"]), default=math.inf)
     stale = 0  # validations since the best one
     artifact = out / "model.pt"

@@ -18,8 +18,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import torch
 
 from pagewash.engine import run_batch
-from pagewash.exceptions import JobTimeout
-from pagewash.model_store import LoadedModel
+from pagewash.errors import JobTimeout
+from pagewash.model_store import Model
 from pagewash.settings import get_settings
 
 RunFn = Callable[[torch.Tensor], torch.Tensor]
@@ -95,12 +95,12 @@ def batcher_for(key: object, run: RunFn, max_batch: int, window_s: float) -> Bat
         return _batchers[id(key)]
 
 
-def batching(model: LoadedModel) -> bool:
+def batching(model: Model) -> bool:
     want = get_settings().batch
     return want == "on" or (want == "auto" and model.device.type == "cuda")
 
 
-def runner_for(model: LoadedModel) -> RunFn | None:
+def runner_for(model: Model) -> RunFn | None:
     """What the engine should run each padded page through: on a batching device, this
     process's batcher for the model (pages share batches with other jobs'); else None, the
     engine's own one-page run."""

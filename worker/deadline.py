@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pagewash.exceptions import JobTimeout
+from pagewash.errors import JobTimeout
 
 
 @contextmanager

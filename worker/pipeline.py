@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from jobstore import jobs
 from jobstore.blobs import get_blobs
 from jobstore.redisconn import get_redis
-from pagewash.exceptions import BadImage, JobTimeout, PagewashError
+from pagewash.errors import BadImage, JobTimeout, PagewashError
 from pagewash.imageio import encode_png, image_dpi, load_page, to_u8
 from pagewash.settings import get_settings
 from worker.deadline import deadline

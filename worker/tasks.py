@@ -10,7 +10,7 @@ import worker.held  # noqa: F401  (records the jobs this worker holds, for the r
 import worker.shutdown  # noqa: F401  (the grace period of a warm shutdown)
 from jobstore import jobs
 from jobstore.redisconn import get_redis
-from pagewash.exceptions import PagewashError
+from pagewash.errors import PagewashError
 from pagewash.settings import get_settings
 from worker import pipeline
 from worker.celery_app import app

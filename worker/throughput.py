@@ -19,16 +19,16 @@ import torch
 
 from pagewash.engine import pad_to, run_batch
 from pagewash.imageio import encode_png, load_page, to_u8
-from pagewash.model_store import LoadedModel, get_model, pick_dtype
+from pagewash.model_store import Model, get_model, pick_dtype
 from training.perf import SEED
 from training.synth import make_sample
 from worker.batcher import Batcher
 
 
-def _variant(model: LoadedModel, precision: str, channels_last: bool) -> LoadedModel:
+def _variant(model: Model, precision: str, channels_last: bool) -> Model:
     net = copy.deepcopy(model.net)
     net = net.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
-    return LoadedModel(net, model.info, model.device, pick_dtype(model.device, precision))
+    return Model(net, model.info, model.device, pick_dtype(model.device, precision))
 
 
 def throughput(

@@ -10,7 +10,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import httpx
 
-from pagewash.exceptions import BadRequest
+from pagewash.errors import BadRequest
 
 
 class Retryable(Exception):

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from pagewash.artifact import load_artifact, read_artifact, save_artifact
-from pagewash.exceptions import BadArtifact
+from pagewash.errors import BadArtifact
 from pagewash.models import build_model
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pagewash.exceptions import BadImage, ImageTooLarge
+from pagewash.errors import BadImage, ImageTooLarge
 from pagewash.imageio import load_page, load_pages, save_png, verify
 from pagewash.settings import get_settings
 

@@ -1,6 +1,6 @@
 import pytest
 
-from pagewash.exceptions import ModelNotFound
+from pagewash.errors import ModelNotFound
 from pagewash.model_store import SHIPPED, WEIGHTS_DIR, get_model, resolve
 
 

@@ -14,7 +14,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 
-from pagewash.exceptions import BadPdf, EncryptedPdf, ImageTooLarge
+from pagewash.errors import BadPdf, EncryptedPdf, ImageTooLarge
 from pagewash.metrics import cer
 from pagewash.pdf import is_pdf, probe, text_layer
 from tests.conftest import requires_tesseract

@@ -41,7 +41,7 @@ def test_off_and_auto_on_a_300_dpi_page_are_the_cleaner_alone(default_model):
 
 
 def test_the_upscaler_is_not_a_cleaner(default_model, small_print):
-    from pagewash.exceptions import BadRequest
+    from pagewash.errors import BadRequest
 
     with pytest.raises(BadRequest, match="upscaling model"):
         prepare(upscale_model("cpu"), small_print[0], "off")

@@ -72,7 +72,7 @@ def test_no_batcher_off_the_gpu_by_default(default_model):
 
 
 def test_a_wedged_device_times_the_caller_out():
-    from pagewash.exceptions import JobTimeout
+    from pagewash.errors import JobTimeout
 
     release = threading.Event()
 

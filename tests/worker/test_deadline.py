@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from pagewash.exceptions import JobTimeout
+from pagewash.errors import JobTimeout
 from worker.deadline import deadline
 
 

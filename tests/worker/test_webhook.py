@@ -2,7 +2,7 @@
 
 import pytest
 
-from pagewash.exceptions import BadRequest
+from pagewash.errors import BadRequest
 from worker.webhook import check_url
 
 

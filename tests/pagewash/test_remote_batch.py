@@ -8,7 +8,8 @@ import numpy as np
 from PIL import Image
 
 from pagewash.batch import find_inputs
-from pagewash.client import STATE, Client, submit
+from pagewash.client import Client
+from pagewash.remote_batch import STATE, State, submit
 from tests.cli.test_cli_clean import BIN, make_folder
 from tests.conftest import API_KEY, requires_tesseract
 
@@ -55,10 +56,11 @@ def test_an_interrupted_run_collects_its_batch_instead_of_resubmitting(tmp_path,
     src, out = tmp_path / "in", tmp_path / "out"
     make_folder(src)
     job = next(j for j in find_inputs([src]) if j.src.name == "multi.tif")
-    first = submit(Client(stack.url, API_KEY, out), job, {})
-    assert len(first) == 2 and (out / STATE).exists()
-    # A new process (the rerun after Ctrl-C) reads the state file and finds the batch on the server.
-    assert submit(Client(stack.url, API_KEY, out), job, {}) == first
+    with Client(stack.url, API_KEY) as client:
+        first = submit(client, State(out), job, {})
+        assert len(first) == 2 and (out / STATE).exists()
+        # A new process (the rerun after Ctrl-C) reads the state file and finds the batch on the server.
+        assert submit(client, State(out), job, {}) == first
 
 
 @requires_tesseract
