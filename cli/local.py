@@ -147,12 +147,10 @@ def run_watch(args: argparse.Namespace) -> int:
 
 
 def service_up(url: str, api_key: str | None) -> bool:
-    import httpx
+    from pagewash.client import Client
 
-    try:
-        return httpx.get(url.rstrip("/") + "/readyz", timeout=3).status_code == 200
-    except httpx.HTTPError:
-        return False
+    with Client(url, api_key, timeout=3) as client:
+        return client.ready()
 
 
 def upscale_choice(text: str) -> str:

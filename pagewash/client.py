@@ -204,6 +204,15 @@ def wait_flow(job_id: str, timeout: float | None, how: Options) -> Flow[dict[str
         poll = min(poll * 1.5, how.poll[1])
 
 
+def ready_flow() -> Flow[bool]:
+    """Whether the service takes jobs now (``/readyz``: its Redis answers), asked once."""
+    try:
+        response = yield from send(Call("GET", "/readyz"), 0)
+    except errors.ServiceError:
+        return False
+    return response.status_code == 200
+
+
 def decode(png: bytes) -> np.ndarray:
     return to_u8(load_page(png))
 
@@ -397,6 +406,10 @@ class Client:
         its image (or PDF), or its ``error``. A bad file is reported in its ``Page``, never raised."""
         return self.run(batch_flow(paths, form(**options), timeout, self.how))
 
+    def ready(self) -> bool:
+        """Whether the service takes jobs now (its Redis answers); asked once, no retries."""
+        return self.run(ready_flow())
+
     def close(self) -> None:
         self.http.close()
 
@@ -487,6 +500,9 @@ class AsyncClient:
     ) -> list[Page]:
         """As ``Client.batch``."""
         return await self.run(batch_flow(paths, form(**options), timeout, self.how))
+
+    async def ready(self) -> bool:
+        return await self.run(ready_flow())
 
     async def aclose(self) -> None:
         await self.http.aclose()

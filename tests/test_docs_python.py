@@ -34,7 +34,7 @@ def test_every_example_in_the_python_docs_runs(stack, tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     out = r.stdout
     assert "WHEN TABLE IMPORTANT" in out  # the example's first line, read through the API and the client
-    assert "uint8 (760, 1000) (1520, 2000) [np.uint8(0), np.uint8(255)]" in out
+    assert "uint8 (760, 1000) (1520, 2000) [  0 255]" in out
     assert "True clean" in out and "4 pagenet" in out
     assert "scan.png 1 True" in out and "not-there.png 1 False" in out
     assert "refused: not an image" in out and "401" in out

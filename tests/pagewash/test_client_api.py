@@ -80,8 +80,11 @@ def test_service_errors_have_their_own_classes(stack, client):
         client.clean(EXAMPLES / "01_stains_show_through.png", model="no-such-model")
     with pytest.raises(errors.WaitTimeout):
         client.wait(client.submit(make_sample(33, "val", (900, 900)).noisy), timeout=0.01)
-    with pagewash.Client("http://127.0.0.1:9", retries=1) as nobody, pytest.raises(errors.Unreachable):
-        nobody.job("x")  # a closed port: refused, retried once, then reported
+    assert client.ready()
+    with pagewash.Client("http://127.0.0.1:9", retries=1) as nobody:
+        assert not nobody.ready()
+        with pytest.raises(errors.Unreachable):
+            nobody.job("x")  # a closed port: refused, retried once, then reported
 
 
 def test_batch_reports_each_page_or_why_not(client, tmp_path):
