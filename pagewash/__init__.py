@@ -25,7 +25,7 @@ _EXPORTS = {
     "load_model": "pagewash.api",
     "Model": "pagewash.model_store",
     "Result": "pagewash.result",
-    "Word": "pagewash.tesseract",
+    "Word": "pagewash.result",
     "Client": "pagewash.client",
     "AsyncClient": "pagewash.client",
     "Page": "pagewash.client",
@@ -52,8 +52,7 @@ if TYPE_CHECKING:
     from pagewash.client import AsyncClient, Client, Page
     from pagewash.errors import PagewashError
     from pagewash.model_store import Model
-    from pagewash.result import Result
-    from pagewash.tesseract import Word
+    from pagewash.result import Result, Word
 
 
 def __getattr__(name: str) -> Any:

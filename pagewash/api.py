@@ -37,7 +37,8 @@ def load_model(name_or_path: str | PathLike = "default", device: str | None = No
     ``name_or_path`` is a shipped name (``default``, which is ``PAGEWASH_MODEL``, then
     ``pagenet``, ``dense1``, ``dense``, ``conv``) or a ``.pt`` artifact from ``pagewash train``;
     ``device`` is ``auto`` (a GPU where there is one), ``cpu`` or ``cuda:N``, by default
-    ``PAGEWASH_DEVICE``. Raises ``errors.ModelNotFound`` or ``errors.BadArtifact``."""
+    ``PAGEWASH_DEVICE``; the upscaler, where a call needs it, runs on the same device as the
+    model. Raises ``errors.ModelNotFound`` or ``errors.BadArtifact``."""
     name = str(name_or_path)
     return get_model(None if name == "default" else name, device)
 
@@ -67,7 +68,7 @@ def clean(
     a bad ``upscale``. Thread-safe (see the module's docstring)."""
     upscale = parse_upscale(upscale)
     net = _model(model, device)
-    ready = prepare(net, load_page(image, page), upscale, upscale_image=True, device=device)
+    ready = prepare(net, load_page(image, page), upscale, upscale_image=True, device=device or str(net.device))
     return binarize_page(ready.image) if binarize else to_u8(ready.image)
 
 
@@ -103,7 +104,7 @@ def read(
     upscale = parse_upscale(upscale)
     raw = load_page(image, page)
     net = _model(model, device) if clean else None
-    ready = prepare(net, raw, upscale, device=device)
+    ready = prepare(net, raw, upscale, device=device or (str(net.device) if net is not None else None))
     picture = to_u8(ready.image)
     raw_u8 = to_u8(raw) if (settings.verify if verify is None else verify) and net is not None else None
     ocr_page, also = ocr_versions(ready, picture, raw_u8)

@@ -6,11 +6,14 @@ pauses it needs (``Call``, ``Pause``) and returns the answer. ``Client`` runs fl
 blocking client, ``AsyncClient`` on its async one; retries, polling and error mapping are
 in the flows, so the two clients cannot drift apart.
 
-Retries: 429 and 503 (busy, or the service's Redis is down) are asked again with backoff,
-honouring ``Retry-After``; so are a refused connection and, for reads (GET, DELETE), any
-5xx and a dropped connection. An upload whose request may have reached the service is never
-sent twice (that would make a second job): that failure is raised, as ``Unreachable``.
-Every error is a ``pagewash.errors.ServiceError`` subclass (or ``JobFailed``).
+Retries: 429 (busy) is asked again with backoff, honouring ``Retry-After``; so is 503 (the
+service's Redis is down) for everything but a batch upload, and so are a refused connection
+and, for reads (GET, DELETE), any 5xx and a dropped connection. A 503 on ``/v1/jobs`` means
+no job was queued (the gateway removes a job it could not queue), but a batch may be half
+queued when Redis fails under it, so a batch's 503 is raised (``Busy``) rather than sent
+again as a second batch. Likewise an upload whose request may have reached the service is
+never sent twice: that failure is raised, as ``Unreachable``. Every error is a
+``pagewash.errors.ServiceError`` subclass.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from pagewash.imageio import PageSource, load_page, picture_png, resize_to, to_u
 from pagewash.result import Result
 
 T = TypeVar("T")
-RETRY_STATUS = (429, 503)
 ERRORS = {
     401: errors.Unauthorized,
     403: errors.Unauthorized,
@@ -50,6 +52,7 @@ class Call:
     url: str
     data: dict[str, str] | None = None
     files: list[tuple[str, tuple[str, bytes]]] | None = None
+    retry_503: bool = True  # False where a 503 may come after part of the work was done (a batch)
 
 
 @dataclass
@@ -100,10 +103,12 @@ def send(call: Call, retries: int) -> Flow[httpx.Response]:
                 raise problem from e
         else:
             status = response.status_code
-            if status not in RETRY_STATUS and not (safe and status >= 500):
+            busy = status == 429 or (status == 503 and call.retry_503)
+            if not busy and not (safe and status >= 500):
                 return response
             problem = error_for(response, f"{call.method} {call.url}")
-            wait = retry_after(response) or delay
+            after = retry_after(response)
+            wait = delay if after is None else after
         if attempt == retries:
             raise problem
         yield Pause(min(wait, 30.0))
@@ -147,6 +152,11 @@ def form(**options: Any) -> dict[str, str]:
     return out
 
 
+def read_options(lang: str | None, model: str | None, upscale: str | None) -> dict[str, str]:
+    """``read``'s job: OCR at the asked scale, the page returned at the upload's size."""
+    return form(ocr=True, lang=lang, model=model, upscale=upscale, upscale_image=False if upscale else None)
+
+
 def upload(image: PageSource | Path, filename: str | None = None) -> tuple[str, bytes]:
     """(name, bytes) to upload: a file as it is (its format and DPI travel with it), bytes as
     they are, an array or PIL image as a PNG that decodes to the same page."""
@@ -169,7 +179,7 @@ def submit_flow(image: PageSource, options: dict[str, str], filename: str | None
 
 
 def batch_submit_flow(files: list[tuple[str, bytes]], options: dict[str, str], retries: int) -> Flow[dict[str, Any]]:
-    call = Call("POST", "/v1/batches", data=options, files=[("files", f) for f in files])
+    call = Call("POST", "/v1/batches", data=options, files=[("files", f) for f in files], retry_503=False)
     response = check((yield from send(call, retries)), f"upload {', '.join(n for n, _ in files)[:200]}")
     return response.json()
 
@@ -198,10 +208,17 @@ def wait_flow(job_id: str, timeout: float | None, how: Options) -> Flow[dict[str
             return record
         if record["status"] == "failed":
             raise errors.JobFailed(f"job {job_id} failed: {record.get('error') or 'no reason recorded'}", record)
-        if timeout is not None and time.monotonic() - start + poll > timeout:
+        left = None if timeout is None else timeout - (time.monotonic() - start)
+        if left is not None and left <= 0:
             raise errors.WaitTimeout(f"job {job_id} is still {record['status']} after {timeout:g} s")
-        yield Pause(poll)
+        yield Pause(poll if left is None else min(poll, left))
         poll = min(poll * 1.5, how.poll[1])
+
+
+def delete_flow(job_id: str, retries: int) -> Flow[None]:
+    response = yield from send(Call("DELETE", f"/v1/jobs/{job_id}"), retries)
+    if response.status_code != 404:
+        check(response, f"DELETE job {job_id}")
 
 
 def ready_flow() -> Flow[bool]:
@@ -217,16 +234,19 @@ def decode(png: bytes) -> np.ndarray:
     return to_u8(load_page(png))
 
 
-def read_result(job_id: str, record: dict[str, Any], retries: int) -> Flow[Result]:
-    """A finished OCR job's results as a ``Result``; the page at the upload's size (a page the
-    service returned upscaled is brought back to it)."""
-    got = {}
+def read_result(job_id: str, record: dict[str, Any], retries: int, png: bytes | None = None) -> Flow[Result]:
+    """A finished OCR job's results as a ``Result``, the page at the upload's size (``read``
+    asks for that; a page upscaled all the same, by a service that predates
+    ``upscale_image``, is brought back to it)."""
+    got = {"image": png} if png is not None else {}
     for kind in ("text", "hocr", "tsv", "image"):
-        got[kind] = (yield from get_flow(f"/v1/jobs/{job_id}/{kind}", retries)).content
+        if kind not in got:
+            got[kind] = (yield from get_flow(f"/v1/jobs/{job_id}/{kind}", retries)).content
     text, hocr, tsv = (got[k].decode() for k in ("text", "hocr", "tsv"))
     page = decode(got["image"])
-    if record.get("width") and record.get("height") and page.shape != (record["height"], record["width"]):
-        page = resize_to(page, (record["height"], record["width"]))
+    scale = int(record.get("image_scale") or 1)
+    if scale > 1:
+        page = resize_to(page, (page.shape[0] // scale, page.shape[1] // scale))
     source = record.get("ocr_source") or "clean"
     return Result(text, hocr, tsv, record.get("ocr_confidence"), page, source)
 
@@ -238,29 +258,34 @@ def clean_flow(image: PageSource, options: dict[str, str], timeout: float | None
 
 
 def read_flow(image: PageSource, options: dict[str, str], timeout: float | None, how: Options) -> Flow[Result]:
-    job_id = yield from submit_flow(image, {**options, "ocr": "true"}, None, how.retries)
+    job_id = yield from submit_flow(image, options, None, how.retries)
     record = yield from wait_flow(job_id, timeout, how)
     return (yield from read_result(job_id, record, how.retries))
 
 
-def collect_flow(page: Page, ocr: bool, timeout: float | None, how: Options) -> Flow[Page]:
-    """Wait for one page of a batch and fetch its results into it (a failure becomes its ``error``)."""
+def collect_flow(page: Page, ocr: bool, deadline: float | None, how: Options) -> Flow[Page]:
+    """Wait for one page of a batch (until ``deadline``, a ``time.monotonic()``) and fetch its
+    results into it. What goes wrong with this page alone becomes its ``error``; a wrong API
+    key is raised (it is wrong for every page)."""
     retries = how.retries
     try:
+        timeout = None if deadline is None else max(deadline - time.monotonic(), 0.0)
         page.job = yield from wait_flow(page.job_id, timeout, how)
         if page.job.get("kind") == "pdf":
             page.pdf = (yield from get_flow(f"/v1/jobs/{page.job_id}/pdf", retries)).content
             if ocr:
                 page.text = (yield from get_flow(f"/v1/jobs/{page.job_id}/text", retries)).content.decode()
-        elif ocr:
-            page.result = yield from read_result(page.job_id, page.job, retries)
-            page.image = page.result.clean
-        else:
-            page.image = decode((yield from get_flow(f"/v1/jobs/{page.job_id}/image", retries)).content)
+            return page
+        png = (yield from get_flow(f"/v1/jobs/{page.job_id}/image", retries)).content
+        page.image = decode(png)  # as ``clean`` returns it: upscaled where the options asked
+        if ocr:
+            page.result = yield from read_result(page.job_id, page.job, retries, png)
     except errors.JobFailed as e:
         page.job, page.error = e.job, e.detail
-    except errors.NotFound as e:  # deleted or expired meanwhile
-        page.error = e.detail
+    except errors.Unauthorized:
+        raise
+    except errors.ServiceError as e:  # expired, still running at the deadline, the service gone...
+        page.error = str(e)
     return page
 
 
@@ -269,21 +294,24 @@ def batch_flow(
 ) -> Flow[list[Page]]:
     """Each file is its own batch upload (one refused file cannot sink the rest, and no request
     grows with the list); all are submitted before any is waited for, so the service works
-    on them in parallel."""
+    on them in parallel. ``timeout`` bounds the whole wait, not each page's."""
+    deadline = None if timeout is None else time.monotonic() + timeout
     pages: list[Page] = []
     for path in paths:
         try:
             name, data = upload(path)
             body = yield from batch_submit_flow([(name, data)], options, how.retries)
-        except (errors.Refused, errors.BadImage) as e:
-            pages.append(Page(str(path), 1, error=getattr(e, "detail", str(e))))
+        except errors.Unauthorized:
+            raise
+        except errors.PagewashError as e:  # refused, unreadable, or the service busy or gone
+            pages.append(Page(str(path), 1, error=getattr(e, "detail", None) or str(e)))
             continue
         pages += [Page(str(path), int(j.get("page") or 1), j["id"]) for j in body["jobs"]]
         pages += [Page(str(path), 1, error=r["error"]) for r in body["rejected"]]
     ocr = options.get("ocr") == "true"
     for page in pages:
         if page.job_id is not None:
-            yield from collect_flow(page, ocr, timeout, how)
+            yield from collect_flow(page, ocr, deadline, how)
     return pages
 
 
@@ -301,7 +329,8 @@ class Client:
 
     ``timeout`` is each HTTP request's; ``wait`` (and the calls that wait) take their own.
     ``retries``: how often a "later" answer is asked again (see the module's docstring);
-    ``poll``: the first and the longest pause between looks at a running job.
+    ``poll``: the first and the longest pause between looks at a running job. Other keywords
+    go to the ``httpx.Client`` underneath (``verify=`` for TLS, ``limits=``, ``transport=``).
     One client may be shared by threads; close it, or use it as a context manager."""
 
     def __init__(
@@ -312,9 +341,10 @@ class Client:
         *,
         retries: int = 8,
         poll: tuple[float, float] = (0.2, 2.0),
+        **http: Any,
     ):
         self.url, self.how = url.rstrip("/"), Options(retries, poll)
-        self.http = httpx.Client(base_url=self.url, headers=key_header(api_key), timeout=timeout)
+        self.http = httpx.Client(base_url=self.url, headers=key_header(api_key), timeout=timeout, **http)
 
     def run(self, flow: Flow[T]) -> T:
         try:
@@ -357,8 +387,10 @@ class Client:
         timeout: float | None = None,
     ) -> Result:
         """Clean and read one page on the service -> ``Result``, as ``pagewash.read`` gives
-        here. ``upscale`` None (or auto) leaves it to the service (``PAGEWASH_UPSCALE``, auto)."""
-        options = form(lang=lang, model=model, upscale=None if upscale in (None, "auto") else upscale)
+        here. ``upscale`` (auto, off, 2, 4) is what Tesseract reads, the page comes back at its
+        size; None leaves it to the service (``PAGEWASH_UPSCALE``, auto). ``lang`` None is
+        the service's default (eng)."""
+        options = read_options(lang, model, upscale)
         return self.run(read_flow(image, options, timeout, self.how))
 
     def submit(
@@ -399,7 +431,9 @@ class Client:
         return self.run(get_flow(f"/v1/jobs/{job_id}/{kind}", self.how.retries)).content
 
     def delete(self, job_id: str) -> None:
-        check(self.run(send(Call("DELETE", f"/v1/jobs/{job_id}"), self.how.retries)), f"DELETE job {job_id}")
+        """Forget a job and its results now. Idempotent: a job that is already gone (or a retried
+        DELETE whose first try went through) is not an error."""
+        self.run(delete_flow(job_id, self.how.retries))
 
     def batch(self, paths: Iterable[str | os.PathLike], *, timeout: float | None = None, **options: Any) -> list[Page]:
         """Clean (``ocr=True``: and read) files on the service -> a ``Page`` per page, in order:
@@ -431,9 +465,10 @@ class AsyncClient:
         *,
         retries: int = 8,
         poll: tuple[float, float] = (0.2, 2.0),
+        **http: Any,
     ):
         self.url, self.how = url.rstrip("/"), Options(retries, poll)
-        self.http = httpx.AsyncClient(base_url=self.url, headers=key_header(api_key), timeout=timeout)
+        self.http = httpx.AsyncClient(base_url=self.url, headers=key_header(api_key), timeout=timeout, **http)
 
     async def run(self, flow: Flow[T]) -> T:
         try:
@@ -475,7 +510,7 @@ class AsyncClient:
         timeout: float | None = None,
     ) -> Result:
         """As ``Client.read``."""
-        options = form(lang=lang, model=model, upscale=None if upscale in (None, "auto") else upscale)
+        options = read_options(lang, model, upscale)
         return await self.run(read_flow(image, options, timeout, self.how))
 
     async def submit(self, image: PageSource, *, filename: str | None = None, **options: Any) -> str:
@@ -493,7 +528,7 @@ class AsyncClient:
         return (await self.run(get_flow(f"/v1/jobs/{job_id}/{kind}", self.how.retries))).content
 
     async def delete(self, job_id: str) -> None:
-        check(await self.run(send(Call("DELETE", f"/v1/jobs/{job_id}"), self.how.retries)), f"DELETE job {job_id}")
+        await self.run(delete_flow(job_id, self.how.retries))
 
     async def batch(
         self, paths: Iterable[str | os.PathLike], *, timeout: float | None = None, **options: Any

@@ -10,6 +10,7 @@ PNG file and loaded: the Python API and ``pagewash clean`` agree to the pixel.
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -163,8 +164,9 @@ def verify(source: str | Path | bytes, max_pixels: int | None = None) -> ImageIn
 
 def from_array(a: np.ndarray) -> np.ndarray:
     """A picture held as an array -> the loader's grey page. (H, W) grey, (H, W, 3) RGB or
-    (H, W, 4) RGBA; uint8, uint16, bool, or float in [0, 1] (1 = white). Colour goes through
-    Pillow like a file's: 16-bit colour keeps its high byte, as Pillow reads a 16-bit PNG."""
+    (H, W, 4) RGBA; uint8, uint16, bool (True = white), or float: 0-1 (1 = white), or 0-255
+    when any value is over 1, the rule for Pillow's float images. Colour goes through Pillow
+    like a file's: 16-bit colour keeps its high byte, as Pillow reads a 16-bit PNG."""
     a = np.asarray(a)
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[..., 0]
@@ -180,9 +182,10 @@ def from_array(a: np.ndarray) -> np.ndarray:
     elif a.dtype.kind == "f":
         if not np.isfinite(a).all():
             raise BadImage("a float array with NaN or infinite pixels")
+        a = np.clip(a / 255.0 if a.max() > 1.0 else a, 0, 1)
         if a.ndim == 2:
-            return np.clip(a, 0, 1).astype(np.float32)
-        a = to_u8(np.clip(a, 0, 1))
+            return a.astype(np.float32)
+        a = to_u8(a)
     elif a.dtype == np.uint16 and a.ndim == 3:
         a = (a >> 8).astype(np.uint8)
     elif a.dtype not in (np.uint8, np.uint16):
@@ -197,7 +200,7 @@ def load_page(source: PageSource, index: int = 0) -> np.ndarray:
     if isinstance(source, np.ndarray):
         return from_array(source)
     if isinstance(source, Image.Image):
-        return _frame(source, index)
+        return _decode(_own_frame(source, index))
     if isinstance(source, bytearray | memoryview):
         source = bytes(source)
     img = _open(source)
@@ -205,6 +208,29 @@ def load_page(source: PageSource, index: int = 0) -> np.ndarray:
         return _frame(img, index)
     finally:
         img.close()
+
+
+_PIL_LOCK = threading.Lock()
+
+
+def _own_frame(img: Image.Image, index: int) -> Image.Image:
+    """A copy of frame ``index`` of a caller's PIL image, which is left on the frame it was on
+    (one lock: threads sharing a file-backed image would race on its file position)."""
+    with _PIL_LOCK:
+        was = img.tell()
+        try:
+            img.seek(index)
+        except EOFError as e:
+            raise BadImage(f"the image has no page {index + 1}") from e
+        try:
+            w, h = img.size
+            if w * h > get_settings().max_pixels:
+                raise ImageTooLarge(f"page is {w}x{h}, over the pixel cap")
+            return img.copy()
+        except (OSError, ValueError, SyntaxError) as e:
+            raise BadImage(f"corrupt or truncated image data: {e}") from e
+        finally:
+            img.seek(was)
 
 
 def _frame(img: Image.Image, index: int) -> np.ndarray:
@@ -255,6 +281,8 @@ def picture_png(picture: np.ndarray | Image.Image) -> bytes:
     """An array or PIL image as PNG bytes that ``load_page`` reads back as the same page (what
     a client uploads): 8-bit pictures as they are, so the loader's colour handling runs where
     they are cleaned, and anything else as its grey page in 16 bits."""
+    if isinstance(picture, Image.Image):
+        picture = _own_frame(picture, 0)  # the page ``load_page`` would take
     a = np.asarray(picture) if not isinstance(picture, Image.Image) or picture.mode in ("L", "RGB", "RGBA") else None
     if a is not None and a.ndim == 3 and a.shape[2] == 1:
         a = a[..., 0]

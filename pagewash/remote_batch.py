@@ -49,12 +49,14 @@ class State:
 
 def submit(client: Client, state: State, job: Job, options: dict[str, Any]) -> list[str]:
     """Job ids of the file's pages, in page order: from an earlier run's batch when the server
-    still knows it, else from a new upload."""
+    still has all of it and none of it failed (a page that failed is sent again, in a new
+    batch), else from a new upload."""
     key = str(job.src.resolve())
     known = state.known.get(key)
     if known:
         try:
-            if client.get_batch(known["batch"])["summary"]["missing"] == 0:
+            summary = client.get_batch(known["batch"])["summary"]
+            if summary["missing"] == 0 and summary["failed"] == 0:
                 return known["jobs"]
         except NotFound:
             pass

@@ -1,5 +1,6 @@
 """What reading a page gives back, the same from ``pagewash.read`` (here) and ``Client.read``
-(through a service): kept apart from both so that the client needs no torch to build one."""
+(through a service), and the words in Tesseract's TSV: kept apart from both, and from the
+Tesseract wrapper, so that the client builds one with nothing but numpy."""
 
 from __future__ import annotations
 
@@ -8,7 +9,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pagewash.tesseract import Word, words
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    box: tuple[int, int, int, int]  # left, top, right, bottom in pixels (right and bottom exclusive)
+    confidence: float  # Tesseract's, 0-100
+
+
+def words(tsv: str) -> list[Word]:
+    """Each word Tesseract read, in reading order (TSV rows of level 5 with text and conf >= 0)."""
+    out = []
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) >= 12 and cols[0] == "5" and cols[11].strip() and float(cols[10]) >= 0:
+            left, top, width, height = (int(v) for v in cols[6:10])
+            out.append(Word(cols[11].strip(), (left, top, left + width, top + height), float(cols[10])))
+    return out
 
 
 @dataclass

@@ -25,6 +25,7 @@ from PIL import Image
 
 from pagewash.errors import OcrFailed, TesseractMissing
 from pagewash.imageio import to_u8
+from pagewash.result import words
 from pagewash.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -71,24 +72,6 @@ def check(lang: str) -> None:
     if missing:
         pkgs = " ".join(f"tesseract-ocr-{code.lower().replace('_', '-')}" for code in missing)
         raise TesseractMissing(f"tesseract language pack(s) {', '.join(missing)} missing: apt-get install {pkgs}")
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    box: tuple[int, int, int, int]  # left, top, right, bottom in pixels (right and bottom exclusive)
-    confidence: float  # Tesseract's, 0-100
-
-
-def words(tsv: str) -> list[Word]:
-    """Each word Tesseract read, in reading order (TSV rows of level 5 with text and conf >= 0)."""
-    out = []
-    for row in tsv.splitlines()[1:]:
-        cols = row.split("\t")
-        if len(cols) >= 12 and cols[0] == "5" and cols[11].strip() and float(cols[10]) >= 0:
-            left, top, width, height = (int(v) for v in cols[6:10])
-            out.append(Word(cols[11].strip(), (left, top, left + width, top + height), float(cols[10])))
-    return out
 
 
 def word_confidences(tsv: str) -> list[tuple[str, float]]:

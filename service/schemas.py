@@ -24,6 +24,7 @@ class JobOptions(BaseModel):
     model: str = "default"
     callback_url: str | None = None
     upscale: str | None = None
+    upscale_image: bool | None = None
 
 
 class Job(BaseModel):

@@ -37,6 +37,7 @@ class Options:
     model: str = "default"
     callback_url: str | None = None
     upscale: str | None = None  # auto, off, 2, 4; unset: OCR follows PAGEWASH_UPSCALE and the image keeps its size
+    upscale_image: bool | None = None  # return the upscaled page too; unset: when ``upscale`` is given
 
 
 def check_options(opts: Options) -> Options:

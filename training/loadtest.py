@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 from PIL import Image
 
@@ -76,8 +77,10 @@ async def run_async(
     todo = iter(range(n))
     results: list[dict[str, Any]] = []
 
-    # polling every 10 ms growing to 100 ms: the latency measured is the service's, not the poll's
-    async with AsyncClient(url, api_key or "", timeout, poll=(0.01, 0.1)) as client:
+    # Polling every 10 ms growing to 100 ms: the latency measured is the service's, not the
+    # poll's. No retries: a 429 or 503 under load is an error to report, not to hide.
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with AsyncClient(url, api_key or "", timeout, retries=0, poll=(0.01, 0.1), limits=limits) as client:
 
         async def worker() -> None:
             for i in todo:
@@ -95,7 +98,7 @@ async def run_async(
 
 async def finished(client: AsyncClient) -> float:
     """Jobs finished so far, by the fleet's own count (``/metrics``)."""
-    text = (await client.http.get("/metrics")).text
+    text = (await client.http.get("/metrics")).raise_for_status().text
     return sum(
         float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("pagewash_jobs_finished_total{")
     )

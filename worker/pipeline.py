@@ -114,7 +114,9 @@ def clean_page(job: dict[str, str], stages: dict[str, float]) -> CleanPage:
     model = get_model(None if name in (None, "default") else name)  # once per process; not denoise time
     asked = opts.get("upscale")  # the client's choice also upscales the image; unset, only OCR follows the setting
     upscale = asked or (get_settings().upscale if opts.get("ocr") else "off")
-    ready = timed(stages, "denoise", prepare, model, page, upscale, asked is not None, runner_for)
+    upscale_image = opts.get("upscale_image")  # false: OCR at the asked size, the image at the upload's
+    upscale_image = asked is not None if upscale_image is None else upscale_image
+    ready = timed(stages, "denoise", prepare, model, page, upscale, upscale_image, runner_for)
     dpi = image_dpi(data)
     out = binarize(ready.image) if opts.get("binarize") else to_u8(ready.image)
     image = timed(stages, "encode", encode_png, out, dpi=scale_dpi(dpi, ready.image_factor))

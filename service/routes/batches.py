@@ -30,10 +30,11 @@ def create_batch(
     model: Annotated[str, Form()] = "default",
     callback_url: Annotated[str | None, Form(description="POSTed each job's JSON when it finishes")] = None,
     upscale: Annotated[str | None, Form(description="auto, off, 2 or 4, as for one job")] = None,
+    upscale_image: Annotated[bool | None, Form(description="as for one job")] = None,
 ) -> BatchCreated:
     """Submit many pages; files that are not usable images are listed under ``rejected`` and the
     rest go ahead (422 when none is usable)."""
-    opts = check_options(Options(ocr, lang, binarize, model, callback_url or None, upscale or None))
+    opts = check_options(Options(ocr, lang, binarize, model, callback_url or None, upscale or None, upscale_image))
     uploads, refused = [], []
     for f in files:
         name = display_name(f.filename)

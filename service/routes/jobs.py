@@ -76,11 +76,18 @@ def create_job(
             "(the server's PAGEWASH_UPSCALE, auto by default) and the image keeps the upload's size"
         ),
     ] = None,
+    upscale_image: Annotated[
+        bool | None,
+        Form(
+            description="whether the image result is the upscaled page too (unset: when upscale is given); "
+            "false with upscale reads OCR at the upscaled size and returns the page at the upload's size"
+        ),
+    ] = None,
 ) -> JobCreated:
     """Submit one page, or one PDF; answers at once with the job id (the work happens on a
     worker). A PDF's result is a PDF (``/pdf``) with the cleaned pages, searchable with
     ``ocr=true`` (and its text at ``/text``)."""
-    opts = check_options(Options(ocr, lang, binarize, model, callback_url or None, upscale or None))
+    opts = check_options(Options(ocr, lang, binarize, model, callback_url or None, upscale or None, upscale_image))
     name = display_name(file.filename)
     try:
         data = read_capped(file.file, name)

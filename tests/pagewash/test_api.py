@@ -4,6 +4,7 @@ the CLI on the same files: the same chain, so the same pixels."""
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from PIL import Image
 
 import pagewash
 from pagewash.errors import BadImage, BadRequest, ImageTooLarge, ModelNotFound, PagewashError
+from pagewash.imageio import from_array
 from pagewash.metrics import cer
 from tests.cli.test_cli_clean import BIN
 from tests.conftest import requires_tesseract
@@ -78,8 +80,17 @@ def test_float_and_bool_arrays_and_tiff_pages():
     page = make_sample(13, "val", (200, 160)).noisy
     as_float = page.astype(np.float32) / 255
     assert np.array_equal(pagewash.clean(as_float), pagewash.clean(page))
+    assert np.array_equal(pagewash.clean(page.astype(np.float64)), pagewash.clean(page))  # 0-255, as Pillow's "F"
     ink = page < 128
-    assert pagewash.clean(~ink).shape == page.shape  # True = white paper
+    assert np.array_equal(from_array(~ink), (~ink).astype(np.float32))  # True = white paper
+    frames = [Image.fromarray(page), Image.fromarray(255 - page)]
+    frames[0].save(tiff := Path(tempfile.mkdtemp()) / "two.tif", save_all=True, append_images=frames[1:])
+    img = Image.open(tiff)
+    second = pagewash.clean(img, page=1)
+    assert img.tell() == 0  # the caller's image is left on its frame
+    assert np.array_equal(second, pagewash.clean(tiff, page=1)) and np.array_equal(
+        pagewash.clean(img), pagewash.clean(tiff)
+    )
 
 
 @requires_tesseract

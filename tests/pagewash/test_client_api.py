@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import pagewash
 from pagewash import errors
@@ -32,9 +34,12 @@ def within_one_grey_level(a: np.ndarray, b: np.ndarray) -> bool:
 def test_client_clean_gives_the_local_pixels(client, default_model):
     page = make_sample(31, "val", (360, 280)).noisy
     rgb = np.stack([page, page, (page * 0.85).astype(np.uint8)], axis=2)
-    g16 = page.astype(np.uint16) * 257
+    rgba = np.concatenate([rgb, np.full(page.shape + (1,), 255, np.uint8)], axis=2)
+    rgba[:100, :, 3] = 60
+    g16 = page.astype(np.uint16) * 257 + np.random.default_rng(1).integers(0, 257, page.shape).astype(np.uint16)
     path = EXAMPLES / "02_photocopy_streaks.png"
-    for given in (path, path.read_bytes(), page, rgb, g16, page.astype(np.float32) / 255):
+    kinds = (path, path.read_bytes(), page, rgb, rgba, g16, page.astype(np.float32) / 255, page > 128)
+    for given in (*kinds, Image.fromarray(rgb), Image.fromarray(page).convert("P")):
         served = client.clean(given)
         assert served.dtype == np.uint8
         assert within_one_grey_level(served, pagewash.clean(given, model=default_model)), type(given).__name__
@@ -54,12 +59,24 @@ def test_client_read_reads_as_the_local_api_does(client):
     assert served.hocr.startswith("<?xml") and served.tsv.startswith("level")
 
 
+@requires_tesseract
+def test_client_read_upscaled_for_ocr_only_as_locally(client):
+    from tests.lowres_page import lowres_page
+
+    page, _ = lowres_page()
+    for upscale in ("2", "auto"):
+        served, here = client.read(page, upscale=upscale), pagewash.read(page, upscale=upscale)
+        assert served.clean.shape == page.shape  # read at 2x, returned at the upload's size
+        assert served.source == here.source and within_one_grey_level(served.clean, here.clean)
+        assert [w.box for w in served.words] == [w.box for w in here.words]
+
+
 def test_submit_wait_result_delete(client):
     job_id = client.submit(make_sample(32, "val", (200, 160)).noisy, binarize=True)
     record = client.wait(job_id, timeout=120)
     assert record["status"] == "done" and record["options"]["binarize"] is True
     png = client.result(job_id, "image")
-    assert set(np.unique(pagewash.clean(png, upscale="off"))) <= {0, 255}  # black and white as asked
+    assert set(np.unique(np.asarray(Image.open(io.BytesIO(png))))) == {0, 255}  # black and white as asked
     assert client.job(job_id)["id"] == job_id
     client.delete(job_id)
     with pytest.raises(errors.NotFound, match="no job"):
@@ -101,6 +118,20 @@ def test_batch_reports_each_page_or_why_not(client, tmp_path):
     assert "truncated" in pages[1].error.lower() and "No such file" in pages[4].error
     assert within_one_grey_level(pages[0].image, pagewash.clean(tmp_path / "a.png"))
     assert within_one_grey_level(pages[3].image, pagewash.clean(tmp_path / "multi.tif", page=1))
+
+
+@requires_tesseract
+def test_batch_with_ocr_keeps_each_tiff_frames_own_size(client, tmp_path):
+    frames = [
+        Image.open(EXAMPLES / "01_stains_show_through.png"),
+        Image.fromarray(make_sample(34, "val", (300, 200)).noisy),
+    ]
+    frames[0].save(tmp_path / "two.tif", save_all=True, append_images=frames[1:])
+    pages = client.batch([tmp_path / "two.tif"], ocr=True, timeout=300)
+    assert [p.ok for p in pages] == [True, True]
+    for page, frame in zip(pages, frames):
+        assert page.image.shape == page.result.clean.shape == (frame.height, frame.width)
+    assert "WHEN TABLE" in pages[0].result.text
 
 
 @requires_tesseract

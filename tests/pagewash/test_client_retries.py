@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 import pytest
@@ -32,15 +33,27 @@ def scripted(*answers):
 
 
 def client_with(transport: httpx.MockTransport, retries: int = 3) -> pagewash.Client:
-    c = pagewash.Client("http://pagewash.test", "k", retries=retries)
-    c.http = httpx.Client(base_url=c.url, transport=transport, headers={"X-Api-Key": "k"})
-    return c
+    return pagewash.Client("http://pagewash.test", "k", retries=retries, transport=transport)
 
 
 def test_busy_answers_are_retried_with_the_servers_retry_after():
     transport, seen = scripted((503, {"Retry-After": "0"}), (429, {"Retry-After": "0"}), 202)
     assert client_with(transport).submit(b"png bytes") == "j1"
     assert [r.method for r in seen] == ["POST"] * 3 and seen[0].headers["X-Api-Key"] == "k"
+    flow = send(Call("POST", "/v1/jobs"), retries=1)
+    next(flow)
+    assert flow.send(httpx.Response(503, headers={"Retry-After": "0"})) == Pause(0.0)  # zero means now
+
+
+def test_a_batch_upload_is_not_sent_again_after_a_503():
+    """A 503 may come after part of a batch was queued: sending it again would queue those
+    pages twice (and call their webhooks twice)."""
+    transport, seen = scripted(503, 202)
+    with pytest.raises(errors.Busy):
+        client_with(transport).submit_batch([__file__])
+    assert len(seen) == 1
+    transport, seen = scripted((429, {"Retry-After": "0"}), 202)  # 429: refused before any work
+    assert client_with(transport).submit_batch([__file__])["id"] == "j1" and len(seen) == 2
 
 
 def test_backoff_doubles_and_retry_after_wins():
@@ -114,13 +127,35 @@ def test_a_failed_job_raises_job_failed_with_its_record():
 
 
 def test_the_async_client_runs_the_same_rules():
-    transport, seen = scripted((503, {"Retry-After": "0"}), 202)
+    transport, seen = scripted(httpx.ConnectError("refused"), (503, {"Retry-After": "0"}), 202)
 
     async def main():
-        c = pagewash.AsyncClient("http://pagewash.test", "k")
-        c.http = httpx.AsyncClient(base_url=c.url, transport=transport)
-        async with c:
+        async with pagewash.AsyncClient("http://pagewash.test", "k", transport=transport) as c:
             return await c.submit(b"x", ocr=True)
 
-    assert asyncio.run(main()) == "j1" and len(seen) == 2
-    assert b'name="ocr"' in seen[1].content and b"true" in seen[1].content
+    assert asyncio.run(main()) == "j1" and len(seen) == 3
+    assert b'name="ocr"' in seen[2].content and b"true" in seen[2].content
+
+    transport, seen = scripted(httpx.ReadTimeout("slow"))
+
+    async def cut_off():
+        async with pagewash.AsyncClient("http://pagewash.test", transport=transport) as c:
+            await c.submit(b"x")
+
+    with pytest.raises(errors.Unreachable):
+        asyncio.run(cut_off())
+    assert len(seen) == 1
+
+
+def test_delete_is_idempotent_and_wait_keeps_its_deadline():
+    transport, _ = scripted(404)
+    client_with(transport).delete("gone")  # already gone: nothing to do, no error
+
+    def running(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"id": "j1", "status": "running"})
+
+    c = pagewash.Client("http://pagewash.test", poll=(0.05, 0.05), transport=httpx.MockTransport(running))
+    t0 = time.monotonic()
+    with pytest.raises(errors.WaitTimeout):
+        c.wait("j1", timeout=0.3)
+    assert 0.3 <= time.monotonic() - t0 < 1.0

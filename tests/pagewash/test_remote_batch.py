@@ -80,3 +80,26 @@ def test_pdfs_in_a_folder_go_through_the_service_as_pdf_jobs(tmp_path, stack):
     produced = sorted(p.name for p in out.iterdir() if p.name != STATE)
     assert produced == ["scan.pdf", "scan.txt"]
     assert len(text_layer(out / "scan.pdf")) == 2
+
+
+def test_a_batch_with_a_failed_page_is_sent_again_not_collected(tmp_path):
+    """Pure logic, on a scripted transport: a rerun after a page failed on a worker must not
+    keep collecting the same failure until the batch expires."""
+    import json
+
+    import httpx
+
+    seen = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, request.url.path))
+        if request.method == "GET":
+            return httpx.Response(200, json={"summary": {"missing": 0, "failed": 1}})
+        return httpx.Response(202, json={"id": "b2", "jobs": [{"id": "j2"}], "rejected": []})
+
+    src = tmp_path / "a.png"
+    src.write_bytes(b"png")
+    (tmp_path / STATE).write_text(json.dumps({str(src.resolve()): {"batch": "b1", "jobs": ["j1"]}}))
+    with Client("http://pagewash.test", transport=httpx.MockTransport(handle)) as client:
+        assert submit(client, State(tmp_path), find_inputs([src])[0], {}) == ["j2"]
+    assert seen == [("GET", "/v1/batches/b1"), ("POST", "/v1/batches")]
