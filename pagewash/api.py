@@ -19,6 +19,7 @@ from os import PathLike
 
 import numpy as np
 
+from pagewash import tesseract
 from pagewash.engine import binarize as binarize_page
 from pagewash.imageio import PageSource, load_page, to_u8
 from pagewash.model_store import Model, get_model
@@ -96,8 +97,6 @@ def read(
 
     Raises ``errors.TesseractMissing`` (no Tesseract, or no such language pack),
     ``errors.BadImage``, ``errors.OcrFailed``. Thread-safe (see the module's docstring)."""
-    from pagewash import tesseract
-
     settings = get_settings()
     lang = lang or settings.tesseract_lang
     tesseract.check(lang)  # before any cleaning: a missing language is the caller's to fix

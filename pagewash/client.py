@@ -152,6 +152,11 @@ def form(**options: Any) -> dict[str, str]:
     return out
 
 
+def clean_options(model: str | None, upscale: str | None, binarize: bool) -> dict[str, str]:
+    """``clean``'s job: the page at the upload's size unless an upscale is asked for."""
+    return form(model=model, upscale=upscale or "off", binarize=binarize)
+
+
 def read_options(lang: str | None, model: str | None, upscale: str | None) -> dict[str, str]:
     """``read``'s job: OCR at the asked scale, the page returned at the upload's size."""
     return form(ocr=True, lang=lang, model=model, upscale=upscale, upscale_image=False if upscale else None)
@@ -324,14 +329,11 @@ def key_header(api_key: str | None) -> dict[str, str]:
     return {"X-Api-Key": key} if key else {}
 
 
-class Client:
-    """A pagewash service (gateway URL; ``api_key`` defaults to ``PAGEWASH_API_KEY``).
+class Connection:
+    """What both clients hold: the service's URL, how they behave, and an httpx client of the
+    kind ``http_class`` names (blocking or async)."""
 
-    ``timeout`` is each HTTP request's; ``wait`` (and the calls that wait) take their own.
-    ``retries``: how often a "later" answer is asked again (see the module's docstring);
-    ``poll``: the first and the longest pause between looks at a running job. Other keywords
-    go to the ``httpx.Client`` underneath (``verify=`` for TLS, ``limits=``, ``transport=``).
-    One client may be shared by threads; close it, or use it as a context manager."""
+    http_class: type = httpx.Client
 
     def __init__(
         self,
@@ -344,7 +346,17 @@ class Client:
         **http: Any,
     ):
         self.url, self.how = url.rstrip("/"), Options(retries, poll)
-        self.http = httpx.Client(base_url=self.url, headers=key_header(api_key), timeout=timeout, **http)
+        self.http = self.http_class(base_url=self.url, headers=key_header(api_key), timeout=timeout, **http)
+
+
+class Client(Connection):
+    """A pagewash service (gateway URL; ``api_key`` defaults to ``PAGEWASH_API_KEY``).
+
+    ``timeout`` is each HTTP request's; ``wait`` (and the calls that wait) take their own.
+    ``retries``: how often a "later" answer is asked again (see the module's docstring);
+    ``poll``: the first and the longest pause between looks at a running job. Other keywords
+    go to the ``httpx.Client`` underneath (``verify=`` for TLS, ``limits=``, ``transport=``).
+    One client may be shared by threads; close it, or use it as a context manager."""
 
     def run(self, flow: Flow[T]) -> T:
         try:
@@ -374,7 +386,7 @@ class Client:
     ) -> np.ndarray:
         """Clean one page on the service -> uint8 grey, as ``pagewash.clean`` gives here
         (within a grey level: the service may run another precision or device)."""
-        options = form(model=model, upscale=upscale or "off", binarize=binarize)
+        options = clean_options(model, upscale, binarize)
         return self.run(clean_flow(image, options, timeout, self.how))
 
     def read(
@@ -454,21 +466,10 @@ class Client:
         self.close()
 
 
-class AsyncClient:
+class AsyncClient(Connection):
     """``Client`` for asyncio: the same calls, awaited (``await client.clean(page)``)."""
 
-    def __init__(
-        self,
-        url: str,
-        api_key: str | None = None,
-        timeout: float = 60.0,
-        *,
-        retries: int = 8,
-        poll: tuple[float, float] = (0.2, 2.0),
-        **http: Any,
-    ):
-        self.url, self.how = url.rstrip("/"), Options(retries, poll)
-        self.http = httpx.AsyncClient(base_url=self.url, headers=key_header(api_key), timeout=timeout, **http)
+    http_class = httpx.AsyncClient
 
     async def run(self, flow: Flow[T]) -> T:
         try:
@@ -497,7 +498,7 @@ class AsyncClient:
         timeout: float | None = None,
     ) -> np.ndarray:
         """As ``Client.clean``."""
-        options = form(model=model, upscale=upscale or "off", binarize=binarize)
+        options = clean_options(model, upscale, binarize)
         return await self.run(clean_flow(image, options, timeout, self.how))
 
     async def read(
