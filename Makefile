@@ -24,7 +24,7 @@ apt:
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip >/dev/null
-	@$(PY) -m pip install -q -e '.[dev]'
+	@$(PY) -m pip install -q -e '.[server,train,dev]'
 	@touch $@
 
 demo: install
@@ -60,7 +60,6 @@ train: install  # the shipped pagenet: stage 1, then the stage-2, 3 and 4 fine-t
 	$(BIN)/pagewash -v train --config training/configs/pagenet.toml
 	$(BIN)/pagewash -v train --config training/configs/pagenet-finetune.toml
 	$(BIN)/pagewash -v train --config training/configs/pagenet-showthrough.toml
-	$(BIN)/pip install -q augraphy  # stage 4 mixes in a bank of Augraphy-degraded pages
 	$(BIN)/pagewash bank runs/bank-train --n 150 --seed 910000 --split train
 	$(BIN)/pagewash bank runs/bank-train --n 150 --seed 920000 --split train
 	$(BIN)/pagewash -v train --config training/configs/pagenet-v3.toml

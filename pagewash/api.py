@@ -2,8 +2,8 @@
 ``pagewash.load_model`` (``pagewash.Client`` is the same through a service).
 
 Each is the CLI's chain, not a copy of it: the page is decoded by the one loader
-(``imageio.load_page``), cleaned by ``upscale.prepare`` and read by ``verify.read``, the steps
-``pagewash clean`` and ``pagewash ocr`` run. So a file gives the same pixels and the same
+(``imageio.load_page``) and goes through the steps of ``pagewash.chain``, which
+``pagewash clean`` and ``pagewash ocr`` run too. So a file gives the same pixels and the same
 text either way, and an array gives what the same picture saved as a PNG gives.
 
 Thread-safety: one loaded model may serve any number of threads at once. Inference is a
@@ -19,14 +19,11 @@ from os import PathLike
 
 import numpy as np
 
-from pagewash import tesseract
-from pagewash.engine import binarize as binarize_page
-from pagewash.imageio import PageSource, load_page, to_u8
+from pagewash import chain, tesseract
+from pagewash.imageio import PageSource, load_page
 from pagewash.model_store import Model, get_model
 from pagewash.result import Result
-from pagewash.settings import get_settings, parse_upscale
-from pagewash.upscale import ocr_versions, prepare
-from pagewash.verify import read as read_versions
+from pagewash.settings import get_settings, upscale_choice
 
 ModelChoice = Model | str | PathLike
 
@@ -40,8 +37,7 @@ def load_model(name_or_path: str | PathLike = "default", device: str | None = No
     ``device`` is ``auto`` (a GPU where there is one), ``cpu`` or ``cuda:N``, by default
     ``PAGEWASH_DEVICE``; the upscaler, where a call needs it, runs on the same device as the
     model. Raises ``errors.ModelNotFound`` or ``errors.BadArtifact``."""
-    name = str(name_or_path)
-    return get_model(None if name == "default" else name, device)
+    return get_model(str(name_or_path), device)
 
 
 def _model(model: ModelChoice, device: str | None) -> Model:
@@ -67,10 +63,17 @@ def clean(
 
     Raises ``errors.BadImage`` (unreadable, empty, ``ImageTooLarge``) and ``ValueError`` for
     a bad ``upscale``. Thread-safe (see the module's docstring)."""
-    upscale = parse_upscale(upscale)
+    scale, upscale_image = upscale_choice(upscale, ocr=False)
     net = _model(model, device)
-    ready = prepare(net, load_page(image, page), upscale, upscale_image=True, device=device or str(net.device))
-    return binarize_page(ready.image) if binarize else to_u8(ready.image)
+    cleaned = chain.clean(
+        net,
+        load_page(image, page),
+        upscale=scale,
+        upscale_image=upscale_image,
+        binarize=binarize,
+        device=device or str(net.device),
+    )
+    return cleaned.picture
 
 
 def read(
@@ -78,7 +81,7 @@ def read(
     *,
     lang: str | None = None,
     clean: bool = True,
-    upscale: str = "auto",
+    upscale: str | None = None,
     model: ModelChoice = "default",
     device: str | None = None,
     verify: bool | None = None,
@@ -90,25 +93,23 @@ def read(
 
     ``lang`` is Tesseract's (``eng``, ``eng+deu``; default ``PAGEWASH_TESSERACT_LANG``, eng).
     ``upscale`` is what Tesseract reads: ``auto`` upscales 2x pages whose text is too small,
-    ``off``, ``2`` or ``4``; ``Result.clean`` keeps the input's size either way. ``verify``
-    (default ``PAGEWASH_VERIFY``, on) also reads the raw page and keeps the read Tesseract is
-    surer of, so cleaning never costs text; then ``Result.source`` says which won and
-    ``Result.clean`` is that page. ``clean=False`` reads the page as it is.
+    ``off``, ``2`` or ``4`` (default ``PAGEWASH_UPSCALE``, auto); ``Result.clean`` keeps the
+    input's size either way. ``verify`` (default ``PAGEWASH_VERIFY``, on) also reads the raw
+    page and keeps the read Tesseract is surer of, so cleaning never costs text; then
+    ``Result.source`` says which won and ``Result.clean`` is that page. ``clean=False``
+    reads the page as it is.
 
     Raises ``errors.TesseractMissing`` (no Tesseract, or no such language pack),
     ``errors.BadImage``, ``errors.OcrFailed``. Thread-safe (see the module's docstring)."""
     settings = get_settings()
     lang = lang or settings.tesseract_lang
     tesseract.check(lang)  # before any cleaning: a missing language is the caller's to fix
-    upscale = parse_upscale(upscale)
+    scale, _ = upscale_choice(upscale, ocr=True)
     raw = load_page(image, page)
     net = _model(model, device) if clean else None
-    ready = prepare(net, raw, upscale, device=device or (str(net.device) if net is not None else None))
-    picture = to_u8(ready.image)
-    raw_u8 = to_u8(raw) if (settings.verify if verify is None else verify) and net is not None else None
-    ocr_page, also = ocr_versions(ready, picture, raw_u8)
-    result, source = read_versions(
-        raw_u8, ocr_page, ready.factor, lang=lang, psm=psm, formats=("txt", "hocr", "tsv"), also=also
-    )
-    shown = raw_u8 if source == "raw" and raw_u8 is not None else picture  # the picture follows the text
-    return Result(result.text, result.hocr or "", result.tsv or "", result.mean_confidence, shown, source)
+    device = device or (str(net.device) if net is not None else None)
+    cleaned = chain.clean(net, raw, upscale=scale, upscale_image=False, device=device)
+    verify = settings.verify if verify is None else verify
+    done = chain.read(cleaned, chain.raw_for_verify(raw, verify, net is not None), lang=lang, psm=psm)
+    result = done.result
+    return Result(result.text, result.hocr or "", result.tsv or "", result.mean_confidence, done.picture, done.source)

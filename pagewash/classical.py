@@ -11,9 +11,16 @@ import numpy as np
 from pagewash.imageio import to_u8
 
 
-def otsu(page: np.ndarray) -> np.ndarray:
+def binarize(page: np.ndarray) -> np.ndarray:
+    """Otsu's global threshold -> uint8 0/255: the ``--binarize`` output (offered, not the
+    default: LSTM OCR reads good grey better than a hard binary image)."""
     _, bw = cv2.threshold(to_u8(page), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return bw.astype(np.float32) / 255
+    return bw
+
+
+def otsu(page: np.ndarray) -> np.ndarray:
+    """``binarize`` as a float page (0 = ink, 1 = paper), the way the other methods answer."""
+    return binarize(page).astype(np.float32) / 255
 
 
 def sauvola(page: np.ndarray, window: int = 31, k: float = 0.2, r: float = 0.5) -> np.ndarray:

@@ -32,6 +32,7 @@ import numpy as np
 from pagewash import errors
 from pagewash.imageio import PageSource, load_page, picture_png, resize_to, to_u8
 from pagewash.result import Result
+from pagewash.settings import get_settings
 
 T = TypeVar("T")
 ERRORS = {
@@ -325,7 +326,7 @@ def batch_flow(
 
 def key_header(api_key: str | None) -> dict[str, str]:
     """``X-Api-Key``: the key given, else ``PAGEWASH_API_KEY``; none when both are empty."""
-    key = api_key if api_key is not None else os.environ.get("PAGEWASH_API_KEY")
+    key = api_key if api_key is not None else get_settings().api_key
     return {"X-Api-Key": key} if key else {}
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -118,11 +117,3 @@ def denoise(
     if model.scale == 1 and float(np.abs(cleaned - page).mean()) < settings.keep_clean_below:
         return page
     return cleaned
-
-
-def binarize(page: np.ndarray) -> np.ndarray:
-    """Otsu threshold of a cleaned page -> uint8 0/255 (offered, not the default: LSTM OCR
-    reads good grey better than a hard binary image)."""
-    u8 = np.clip(page * 255 + 0.5, 0, 255).astype(np.uint8)
-    _, bw = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return bw

@@ -15,7 +15,7 @@ from torch import nn
 
 from pagewash.artifact import load_artifact
 from pagewash.errors import ModelNotFound
-from pagewash.settings import get_settings
+from pagewash.settings import device_name, get_settings, model_name
 from pagewash.shipped import ALIASES, NAMES, SHIPPED, WEIGHTS_DIR
 
 
@@ -37,8 +37,10 @@ class Model:
         return getattr(cfg, "scale", 1)
 
 
-def resolve(name: str) -> Path:
-    """A shipped model's name, or a path to an artifact, -> the artifact's path."""
+def resolve(name: str | None) -> Path:
+    """A shipped model's name, or a path to an artifact, -> the artifact's path (unset or
+    ``default``: ``PAGEWASH_MODEL``, ``settings.model_name``)."""
+    name = model_name(name)
     name = ALIASES.get(name, name)
     if name in SHIPPED:
         return WEIGHTS_DIR / SHIPPED[name]
@@ -46,12 +48,6 @@ def resolve(name: str) -> Path:
     if path.is_file():
         return path
     raise ModelNotFound(f"no model {name!r}: use one of {', '.join(NAMES)} or a path to a .pt artifact")
-
-
-def pick_device(want: str) -> torch.device:
-    if want == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(want)
 
 
 def pick_dtype(device: torch.device, want: str) -> torch.dtype | None:
@@ -67,11 +63,10 @@ def pick_dtype(device: torch.device, want: str) -> torch.dtype | None:
 
 def get_model(name: str | None = None, device: str | None = None, precision: str | None = None) -> Model:
     """Load once per process: every spelling of the same model, device and precision (``None``
-    meaning the settings' value) returns the same object."""
-    settings = get_settings()
-    path = resolve(name or settings.model).resolve()
+    or ``default`` meaning the settings' value, ``settings.model_name``) returns the same object."""
+    path = resolve(name).resolve()
     with _loading:  # task threads of a GPU worker may ask at once: load once, not once each
-        return _load(path, str(pick_device(device or settings.device)), precision or settings.precision)
+        return _load(path, device_name(device), precision or get_settings().precision)
 
 
 _loading = threading.Lock()

@@ -95,8 +95,7 @@ def _models(options):
 
     from pagewash.model_store import get_model
 
-    name = _opt(options, "model", "default")
-    model = get_model(None if name in (None, "default") else name, _opt(options, "device", None))
+    model = get_model(_opt(options, "model", None), _opt(options, "device", None))
     threads = _opt(options, "threads", 0)
     if threads and torch.get_num_threads() != threads:
         torch.set_num_threads(threads)  # OCRmyPDF runs a worker per core: one torch thread each

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from pagewash.errors import BadPdf, EncryptedPdf, ImageTooLarge, JobTimeout, PagewashError
 from pagewash.imageio import sniff
-from pagewash.settings import get_settings
+from pagewash.settings import get_settings, model_name
 
 log = logging.getLogger(__name__)
 MAGIC = b"%PDF-"
@@ -106,7 +106,7 @@ class PdfJob:
 
     ocr: bool = True
     lang: str = "eng"
-    model: str | None = None  # None: PAGEWASH_MODEL
+    model: str | None = None  # None or default: PAGEWASH_MODEL
     upscale: str | None = None  # None: PAGEWASH_UPSCALE
     device: str | None = None
     keep_original: bool = False  # keep the scanned images; only the text layer comes from the cleaned pages
@@ -133,7 +133,7 @@ def ocrmypdf_command(src: Path, dst: Path, job: PdfJob, sidecar: Path | None, sk
         cmd += ["--ocr-engine", "none"]
     if job.clean:
         cmd += ["--plugin", PLUGIN]
-        cmd += ["--pagewash-model", job.model or s.model, "--pagewash-upscale", job.upscale or s.upscale]
+        cmd += ["--pagewash-model", model_name(job.model), "--pagewash-upscale", job.upscale or s.upscale]
         cmd += ["--pagewash-device", job.device or s.device]
         if job.keep_original:
             cmd.append("--pagewash-keep-original")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from pagewash.imageio import to_u8
+
 WORK_SIDE = 600  # the background is estimated at about this many pixels on the long side
 STROKE_SIDE = 1800  # ... and the strokes at this many
 DARK_BACKGROUND = 0.55  # a local background (median) below this may carry reversed text (mid-grey slides too)
@@ -28,12 +30,12 @@ def reversed_mask(page: np.ndarray) -> np.ndarray | None:
     f = min(1.0, WORK_SIDE / max(h, w))
     small = cv2.resize(page, (max(int(w * f), 1), max(int(h * f), 1)), interpolation=cv2.INTER_AREA)
     k = max(3, int(min(small.shape) * 0.06) | 1)  # wider than a text line at this scale
-    u8 = np.clip(small * 255 + 0.5, 0, 255).astype(np.uint8)
+    u8 = to_u8(small)
     background = cv2.medianBlur(u8, min(k, 255)).astype(np.float32) / 255
     dark = (background < DARK_BACKGROUND).astype(np.uint8)
     g = min(1.0, STROKE_SIDE / max(h, w))  # strokes are judged at a finer scale: thin ones vanish at the coarse one
     finer = cv2.resize(page, (max(int(w * g), 1), max(int(h * g), 1)), interpolation=cv2.INTER_AREA)
-    smooth = cv2.medianBlur(np.clip(finer * 255 + 0.5, 0, 255).astype(np.uint8), 3)  # grain and dots out
+    smooth = cv2.medianBlur(to_u8(finer), 3)  # grain and dots out
     n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
     keep = np.zeros_like(dark)
     for i in range(1, n):

@@ -1,5 +1,9 @@
-"""The one settings object. Every knob is an environment variable ``PAGEWASH_<NAME>``;
-command-line flags override it for one run."""
+"""The one settings object, and the one place an option left unset gets its default.
+
+Every knob is an environment variable ``PAGEWASH_<NAME>``; command-line flags, API arguments
+and job options override it for one call. ``model_name``, ``device_name`` and
+``upscale_choice`` turn "not given" into what the settings say, for every caller alike (the
+CLI, the Python API, the worker, the plugin): one rule, not one per caller."""
 
 from __future__ import annotations
 
@@ -55,6 +59,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"  # `pagewash serve` address
     port: int = 8000
     api_keys: str = ""  # comma-separated; when set, every /v1 call needs X-Api-Key
+
+    # --- clients of a service (pagewash.Client, clean --server, watch --server, loadtest)
+    server: str = ""  # the gateway `clean` and `watch` send pages to instead of cleaning here (--server)
+    api_key: str = ""  # the X-Api-Key clients send (one of the gateway's api_keys)
     blob_dir: str = ""  # shared directory for image blobs instead of Redis (every gateway and worker must see it)
     job_ttl: int = 86_400  # seconds a job's record and results are kept after its last change
     max_upload_bytes: int = 50_000_000  # one upload (a file, or a whole batch request)
@@ -82,3 +90,32 @@ class Settings(BaseSettings):
 @functools.cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def model_name(name: str | None) -> str:
+    """The model a caller means: unset or ``default`` is ``PAGEWASH_MODEL`` (itself ``default``,
+    the shipped cleaner, unless set), anything else is a shipped name or an artifact path."""
+    return get_settings().model if name in (None, "", "default") else name
+
+
+def device_name(want: str | None) -> str:
+    """``cpu``, ``cuda`` or ``cuda:N``: unset is ``PAGEWASH_DEVICE``, and ``auto`` a GPU where
+    there is one. Asking does not initialise CUDA, so a parent process may ask before a fork."""
+    want = want or get_settings().device
+    if want != "auto":
+        return want
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def upscale_choice(asked: str | None, ocr: bool, upscale_image: bool | None = None) -> tuple[str, bool]:
+    """(the scale of the page OCR reads: auto, off, 2 or 4; whether the returned image has it too).
+
+    An upscale the caller asked for applies to both, unless ``upscale_image`` says otherwise.
+    Unset, OCR reads small text upscaled as ``PAGEWASH_UPSCALE`` says (auto) and the image
+    keeps its size; without OCR nothing is upscaled."""
+    image = asked is not None if upscale_image is None else upscale_image
+    if asked is not None:
+        return parse_upscale(asked), image
+    return (get_settings().upscale if ocr else "off"), image

@@ -1,10 +1,11 @@
 """Clean a page at the size OCR reads best: the cleaner for pages whose text is big enough,
 the clean-and-upscale model (2x, twice for 4x) for pages whose text is too small.
 
-``prepare`` is the one step every caller (the CLI, the worker, the benchmarks) runs between
-decoding a page and writing or reading it. It returns two pages: the one the user gets as
-the image (the input's size unless they asked for the upscaled page) and the one Tesseract
-reads (upscaled where the text is small). Boxes Tesseract finds on the second are scaled
+``prepare`` is the one step every caller runs between decoding a page and writing or
+reading it (through ``pagewash.chain``; the benchmarks and the OCRmyPDF plugin call it
+directly). It returns two pages: the one the user gets as the image (the input's size
+unless they asked for the upscaled page) and the one Tesseract reads (upscaled where the
+text is small). Boxes Tesseract finds on the second are scaled
 back to the input's pixels by the OCR step (``pagewash.verify``).
 """
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from pagewash.engine import Run, denoise
 from pagewash.errors import BadRequest
-from pagewash.imageio import resize_to, to_u8
+from pagewash.imageio import resize_to
 from pagewash.model_store import Model, get_model
 from pagewash.settings import get_settings, parse_upscale
 from pagewash.textsize import auto_factor, xheight
@@ -94,15 +95,3 @@ def prepare(
         return Prepared(big, big, factor, factor)
     # the page at its size: the cleaner's, where auto made it (today's output), else the upscaled one shrunk
     return Prepared(resize_to(big, page.shape) if cleaned is None else cleaned, big, factor, 1)
-
-
-def ocr_versions(
-    ready: Prepared, image: np.ndarray, raw: np.ndarray | None
-) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-    """(the page Tesseract reads, the other cleaned pages that compete with it under verify).
-    ``image`` is the page as the user gets it (uint8, binarised where asked): read as it is
-    when it is also OCR's page; a page upscaled for OCR only is read in grey, and with a raw
-    page to compare (``raw``), the image at the input's size competes too."""
-    if ready.factor == ready.image_factor:
-        return image, ()
-    return to_u8(ready.ocr), ((image,) if raw is not None else ())

@@ -8,9 +8,9 @@ from typing import Annotated
 import redis
 from fastapi import Depends, Header, HTTPException
 
-from jobstore.blobs import BlobStore, get_blobs
-from jobstore.redisconn import get_redis
 from pagewash.settings import Settings, get_settings
+from worker.jobstore.blobs import BlobStore, get_blobs
+from worker.jobstore.redisconn import get_redis
 
 
 def require_api_key(x_api_key: Annotated[str | None, Header()] = None) -> None:

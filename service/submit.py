@@ -10,13 +10,13 @@ from dataclasses import asdict, dataclass
 
 import redis
 
-from jobstore import jobs
 from pagewash import tesseract
 from pagewash.errors import BadRequest, TesseractMissing
 from pagewash.pdf import PdfFacts
 from pagewash.settings import get_settings, parse_upscale
 from pagewash.shipped import NAMES
 from worker.celery_app import CLEAN_QUEUE, OCR_QUEUE, app
+from worker.jobstore import jobs
 from worker.webhook import check_url
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ import torch
 
 from pagewash.imageio import IMAGE_SUFFIXES, load_page, to_u8
 from training.lowres import make_lowres_sample
-from training.synth import Sample, make_sample
+from training.synth import Sample, category, make_sample
 
 Pair = tuple[np.ndarray, np.ndarray]  # (noisy, clean), uint8 (H, W), same shape
 
@@ -136,6 +136,28 @@ def fixed_pages(split: str, seeds: range, size: tuple[int, int] | None = None, s
     if scale > 1:
         return [make_lowres_sample(s, split, scale) for s in seeds]
     return [make_sample(s, split, size) for s in seeds]
+
+
+def write_set(
+    out: str | Path, n: int, seed: int, size: tuple[int, int] | None = None, split: str = "val", scale: int = 1
+) -> list[Path]:
+    """A benchmark folder: ``NNN_category.png`` inputs, ``.gt.txt`` ground truth, ``.clean.png``
+    references. With ``scale`` > 1, low-resolution pages (``training.lowres``) whose clean
+    references are ``scale`` times their size, named after how they were sampled."""
+    from PIL import Image
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i in range(n):
+        (s,) = fixed_pages(split, range(seed + i, seed + i + 1), size, scale)
+        kind = category(s.meta["degradations"]) if scale == 1 else s.meta["road"]
+        name = f"{i:03d}_{kind}"
+        Image.fromarray(s.noisy).save(out / f"{name}.png")
+        Image.fromarray(s.clean).save(out / f"{name}.clean.png")
+        (out / f"{name}.gt.txt").write_text(s.text + "\n")
+        written.append(out / f"{name}.png")
+    return written
 
 
 def random_crops(

@@ -18,6 +18,8 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from pagewash.imageio import to_u8
+
 cv2.setNumThreads(1)  # generator processes run beside training; one core each
 
 Rng = np.random.Generator
@@ -320,7 +322,7 @@ def halftone(rng: Rng, img: np.ndarray, s: float) -> np.ndarray:
 
 def jpeg(rng: Rng, img: np.ndarray, s: float) -> np.ndarray:
     q = int(rng.uniform(95 - 80 * s, 95 - 50 * s))
-    u8 = np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)
+    u8 = to_u8(img)
     ok, buf = cv2.imencode(".jpg", u8, [cv2.IMWRITE_JPEG_QUALITY, max(q, 5)])
     return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE).astype(np.float32) / 255 if ok else img
 

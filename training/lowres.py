@@ -22,9 +22,10 @@ import random
 import cv2
 import numpy as np
 
+from pagewash.imageio import to_u8
 from training.degrade import degrade, gaussian, jpeg, salt_pepper
 from training.render import render_page
-from training.synth import Sample, rotate, to_u8
+from training.synth import Sample, rotate
 
 # Full-resolution x-heights of the clean targets: at scale 2 the inputs hold text of about
 # 4-16 px, the range ``pagewash.textsize`` sends to the 2x model, with some margin each side.

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import cv2
 import numpy as np
 
+from pagewash.imageio import to_u8
 from training.degrade import degrade
 from training.render import render_page
 
@@ -66,10 +66,6 @@ def make_sample(
     return Sample(to_u8(clean), to_u8(noisy), text, meta)
 
 
-def to_u8(img: np.ndarray) -> np.ndarray:
-    return np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)
-
-
 # Benchmark-set categories: the first group (in this order) that a page's degradations touch.
 CATEGORIES = [
     ("showthrough", {"show_through"}),
@@ -90,27 +86,3 @@ def category(degradations: list[str]) -> str:
         if members & set(degradations):
             return name
     return "clean"
-
-
-def write_set(
-    out: str | Path, n: int, seed: int, size: tuple[int, int] | None = None, split: str = "val", scale: int = 1
-) -> list[Path]:
-    """A benchmark folder: ``NNN_category.png`` inputs, ``.gt.txt`` ground truth, ``.clean.png``
-    references. With ``scale`` > 1, low-resolution pages (``training.lowres``) whose clean
-    references are ``scale`` times their size, named after how they were sampled."""
-    from PIL import Image
-
-    from training.lowres import make_lowres_sample
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for i in range(n):
-        s = make_sample(seed + i, split, size) if scale == 1 else make_lowres_sample(seed + i, split, scale)
-        kind = category(s.meta["degradations"]) if scale == 1 else s.meta["road"]
-        name = f"{i:03d}_{kind}"
-        Image.fromarray(s.noisy).save(out / f"{name}.png")
-        Image.fromarray(s.clean).save(out / f"{name}.clean.png")
-        (out / f"{name}.gt.txt").write_text(s.text + "\n")
-        written.append(out / f"{name}.png")
-    return written

@@ -28,10 +28,11 @@ from tqdm import tqdm
 from pagewash import tesseract
 from pagewash.artifact import load_artifact, save_artifact
 from pagewash.engine import denoise
-from pagewash.imageio import resize_to
+from pagewash.imageio import resize_to, to_u8
 from pagewash.metrics import rmse
 from pagewash.model_store import Model, pick_dtype, resolve
 from pagewash.models import PATCH, build_model, upscaler, widen
+from pagewash.settings import device_name
 from training.dataset import PagePool, fixed_pages, jitter, load_pairs, random_crops, split_pairs
 from training.evaluate import ocr_cer
 from training.synth import GENERATOR_VERSION
@@ -144,7 +145,7 @@ def validate(model: Model, val: list, ocr_pages: int, pool: ProcessPoolExecutor 
     model.net.train()
     out = pixel_metrics(cleaned, val)
     if ocr_pages and tesseract.available():
-        jobs = [((c * 255 + 0.5).clip(0, 255).astype(np.uint8), s.text) for c, s in zip(cleaned[:ocr_pages], val)]
+        jobs = [(to_u8(c), s.text) for c, s in zip(cleaned[:ocr_pages], val)]
         results = pool.map(ocr_cer, jobs) if pool else map(ocr_cer, jobs)
         out["cer"] = float(np.mean([c for c, _ in results]))
     return out
@@ -196,9 +197,7 @@ def train(cfg: TrainConfig) -> Path:
     rng = random.Random(cfg.seed)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    device = torch.device(
-        "cuda" if cfg.device == "auto" and torch.cuda.is_available() else "cpu" if cfg.device == "auto" else cfg.device
-    )
+    device = torch.device(device_name(cfg.device))
     amp_dtype = pick_dtype(device, cfg.amp)
     arch = ARCH_ALIASES.get(cfg.arch, cfg.arch)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from celery.signals import worker_ready, worker_shutdown
 
-from jobstore.redisconn import get_redis
 from pagewash.settings import get_settings
+from worker.jobstore.redisconn import get_redis
 
 PREFIX = "pagewash:worker:"
 log = logging.getLogger(__name__)

@@ -21,8 +21,8 @@ import os
 
 from celery.signals import task_postrun, task_received
 
-from jobstore import jobs
-from jobstore.redisconn import get_redis
+from worker.jobstore import jobs
+from worker.jobstore.redisconn import get_redis
 
 log = logging.getLogger(__name__)
 HELD = "pagewash:held:"  # + holder ("hostname:pid" of the worker's main process): set of "task|job id"

@@ -17,13 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from jobstore import jobs
-from jobstore.blobs import get_blobs
-from jobstore.redisconn import get_redis
 from pagewash.errors import BadImage, JobTimeout, PagewashError
 from pagewash.imageio import encode_png, image_dpi, load_page, to_u8
-from pagewash.settings import get_settings
+from pagewash.settings import get_settings, upscale_choice
 from worker.deadline import deadline
+from worker.jobstore import jobs
+from worker.jobstore.blobs import get_blobs
+from worker.jobstore.redisconn import get_redis
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -83,9 +83,15 @@ def finish(job_id: str, status: str, error: str = "", **fields: Any) -> None:
 
 
 def _send_callback(job_id: str) -> None:
-    from worker.tasks import callback
+    send("pagewash.callback", job_id)
 
-    callback.delay(job_id)
+
+def send(task: str, job_id: str) -> None:
+    """Queue a task by its name, as the gateway does (this module sits below the tasks). The
+    Celery app is imported on first use, so the broker is the one the settings name then."""
+    from worker.celery_app import OCR_QUEUE, app
+
+    app.send_task(task, args=[job_id], queue=OCR_QUEUE)
 
 
 @dataclass
@@ -98,11 +104,11 @@ class CleanPage:
 
 def clean_page(job: dict[str, str], stages: dict[str, float]) -> CleanPage:
     """Fetch, decode, clean (and upscale, where asked or where OCR needs it), encode: the
-    input blob -> the clean page as PNG bytes, and the page OCR reads where that differs."""
-    from pagewash.engine import binarize
+    input blob -> the clean page as PNG bytes, and the page OCR reads where that differs
+    (``pagewash.chain.clean``)."""
+    from pagewash import chain
     from pagewash.imageio import scale_dpi
     from pagewash.model_store import get_model
-    from pagewash.upscale import prepare
     from worker.batcher import runner_for
 
     opts = jobs.options(job)
@@ -110,18 +116,24 @@ def clean_page(job: dict[str, str], stages: dict[str, float]) -> CleanPage:
     if data is None:
         raise BadImage("the upload expired before a worker reached it")
     page = timed(stages, "decode", load_page, data, int(job.get("page", 0)))
-    name = opts.get("model")
-    model = get_model(None if name in (None, "default") else name)  # once per process; not denoise time
-    asked = opts.get("upscale")  # the client's choice also upscales the image; unset, only OCR follows the setting
-    upscale = asked or (get_settings().upscale if opts.get("ocr") else "off")
-    upscale_image = opts.get("upscale_image")  # false: OCR at the asked size, the image at the upload's
-    upscale_image = asked is not None if upscale_image is None else upscale_image
-    ready = timed(stages, "denoise", prepare, model, page, upscale, upscale_image, runner_for)
-    dpi = image_dpi(data)
-    out = binarize(ready.image) if opts.get("binarize") else to_u8(ready.image)
-    image = timed(stages, "encode", encode_png, out, dpi=scale_dpi(dpi, ready.image_factor))
-    ocr_page = encode_png(ready.ocr) if opts.get("ocr") and ready.factor != ready.image_factor else None
-    return CleanPage(image, ocr_page, ready.factor, ready.image_factor)
+    model = get_model(opts.get("model"))  # once per process; not denoise time
+    # the client's upscale also upscales the image (unless upscale_image is false); unset, only OCR follows the setting
+    upscale, upscale_image = upscale_choice(opts.get("upscale"), bool(opts.get("ocr")), opts.get("upscale_image"))
+    cleaned = timed(
+        stages,
+        "denoise",
+        chain.clean,
+        model,
+        page,
+        upscale=upscale,
+        upscale_image=upscale_image,
+        binarize=bool(opts.get("binarize")),
+        run_for=runner_for,
+    )
+    dpi = scale_dpi(image_dpi(data), cleaned.image_factor)
+    image = timed(stages, "encode", encode_png, cleaned.picture, dpi=dpi)
+    ocr_page = encode_png(cleaned.ocr_page) if opts.get("ocr") and cleaned.ocr_page is not None else None
+    return CleanPage(image, ocr_page, cleaned.factor, cleaned.image_factor)
 
 
 def run_clean(job_id: str) -> None:
@@ -169,39 +181,35 @@ def clean_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> N
     scales = {"ocr_scale": cleaned.ocr_scale, "image_scale": cleaned.image_scale}
     if jobs.options(job).get("ocr"):
         jobs.update(r, job_id, results="image", cleaned_at=time.time(), **timing, **scales)
-        from worker.tasks import ocr
-
-        ocr.delay(job_id)
+        send("pagewash.ocr", job_id)
     else:
         finish(job_id, "done", results="image", **timing, **scales)
 
 
-def read_text(job: dict[str, str], png: bytes) -> dict[str, Any]:
+def read_text(job: dict[str, str], image: bytes, ocr_page: bytes | None) -> dict[str, Any]:
     """Tesseract on the clean page (all three formats from one run), upscaled where the
     clean step upscaled it, with boxes in the input's pixels; with ``verify`` on, on the
-    raw page too, keeping the read Tesseract is surer of (``pagewash.verify``)."""
-    from pagewash.imageio import at_scale, scale_dpi
-    from pagewash.verify import read
+    raw page too, keeping the read Tesseract is surer of (``pagewash.chain.read``)."""
+    from pagewash import chain
+    from pagewash.imageio import scale_dpi
 
     opts = jobs.options(job)
-    cleaned, formats = load_page(png), ("txt", "hocr", "tsv")
     factor, image_scale = int(job.get("ocr_scale") or 1), int(job.get("image_scale") or 1)
-    data = get_blobs().get(job["input"]) if get_settings().verify else None
-    raw = load_page(data, int(job.get("page", 0))) if data is not None else None
-    also = ()
-    if raw is not None and factor != image_scale:  # upscaled for OCR only: the image at its size competes too
-        image = get_blobs().get(f"{job['id']}/image")
-        also = (load_page(image),) if image is not None else ()
-    result, source = read(raw, cleaned, factor, lang=opts.get("lang"), psm=None, formats=formats, also=also)
+    upscaled = to_u8(load_page(ocr_page)) if ocr_page is not None else None
+    cleaned = chain.Cleaned(to_u8(load_page(image)), upscaled, factor, image_scale)
+    verify = get_settings().verify
+    data = get_blobs().get(job["input"]) if verify else None
+    raw = chain.raw_for_verify(load_page(data, int(job.get("page", 0))), verify, True) if data is not None else None
+    done = chain.read(cleaned, raw, lang=opts.get("lang"), psm=None)
     raw_png = None
-    if source == "raw" and raw is not None and data is not None:
-        raw_png = encode_png(to_u8(at_scale(raw, image_scale)), dpi=scale_dpi(image_dpi(data), image_scale))
+    if done.source == "raw" and raw is not None and data is not None:
+        raw_png = encode_png(done.picture, dpi=scale_dpi(image_dpi(data), image_scale))
     return {
-        "text": result.text,
-        "hocr": result.hocr or "",
-        "tsv": result.tsv or "",
-        "confidence": result.mean_confidence,
-        "source": source,
+        "text": done.result.text,
+        "hocr": done.result.hocr or "",
+        "tsv": done.result.tsv or "",
+        "confidence": done.result.mean_confidence,
+        "source": done.source,
         "raw_png": raw_png,
     }
 
@@ -215,10 +223,11 @@ def ocr_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> Non
     stages["ocr_queue"] = t0 - float(job.get("cleaned_at", t0))
     with deadline(get_settings().job_timeout):
         separate = int(job.get("ocr_scale") or 1) != int(job.get("image_scale") or 1)  # upscaled for OCR only
-        png = get_blobs().get(f"{job_id}/ocr_page" if separate else f"{job_id}/image")
-        if png is None:
+        image = get_blobs().get(f"{job_id}/image")
+        ocr_page = get_blobs().get(f"{job_id}/ocr_page") if separate else None
+        if image is None or (separate and ocr_page is None):
             raise BadImage("the clean page expired before OCR reached it")
-        out = timed(stages, "ocr", read_text, job, png)
+        out = timed(stages, "ocr", read_text, job, image, ocr_page)
         blobs = get_blobs()
         for name in jobs.OCR_RESULTS:
             blobs.put(f"{job_id}/{name}", out[name].encode())
@@ -250,12 +259,11 @@ def pdf_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> Non
     if data is None:
         raise BadImage("the upload expired before a worker reached it")
     ocr = bool(opts.get("ocr"))
-    name = opts.get("model")
     pdf_job = PdfJob(
         ocr=ocr,
         lang=opts.get("lang") or settings.tesseract_lang,
-        model=None if name in (None, "default") else name,
-        upscale=opts.get("upscale") or (settings.upscale if ocr else "off"),
+        model=opts.get("model"),
+        upscale=upscale_choice(opts.get("upscale"), ocr)[0],
         jobs=settings.pdf_workers,
     )
     with tempfile.TemporaryDirectory(prefix="pagewash-pdf-") as tmp:

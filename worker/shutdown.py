@@ -16,8 +16,8 @@ import threading
 
 from celery.signals import worker_shutting_down
 
-from jobstore.redisconn import get_redis
 from pagewash.settings import get_settings
+from worker.jobstore.redisconn import get_redis
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ import random
 import worker.heartbeat  # noqa: F401  (connects the liveness beat to the worker's signals)
 import worker.held  # noqa: F401  (records the jobs this worker holds, for the reaper)
 import worker.shutdown  # noqa: F401  (the grace period of a warm shutdown)
-from jobstore import jobs
-from jobstore.redisconn import get_redis
 from pagewash.errors import PagewashError
 from pagewash.settings import get_settings
 from worker import pipeline
 from worker.celery_app import app
+from worker.jobstore import jobs
+from worker.jobstore.redisconn import get_redis
 from worker.webhook import Retryable
 
 log = logging.getLogger(__name__)

@@ -8,12 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 
-from jobstore import jobs
 from service.deps import BlobsDep, RedisDep
 from service.routes.jobs import ERRORS
 from service.schemas import Batch, BatchCreated, BatchJob, Rejected
 from service.submit import NotQueued, Options, check_options, submit
 from service.uploads import Refused, display_name, expand, read_capped
+from worker.jobstore import jobs
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 

@@ -13,11 +13,11 @@ import time
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from jobstore import jobs
-from jobstore.redisconn import probe_client
 from pagewash.settings import get_settings
 from worker.celery_app import QUEUES
 from worker.heartbeat import alive
+from worker.jobstore import jobs
+from worker.jobstore.redisconn import probe_client
 
 router = APIRouter(tags=["health"])
 PROBE_KEY = "pagewash:probe"

@@ -8,12 +8,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from jobstore import jobs
 from pagewash.pdf import PdfFacts
 from service.deps import BlobsDep, RedisDep
 from service.schemas import Error, Job, JobCreated
 from service.submit import Options, check_options, submit
 from service.uploads import Refused, check_upload, display_name, read_capped
+from worker.jobstore import jobs
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 RESULT_TYPES = {

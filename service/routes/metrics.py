@@ -7,10 +7,10 @@ from fastapi import APIRouter, Response
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
-from jobstore import jobs
-from jobstore.redisconn import get_redis
 from worker.celery_app import QUEUES
 from worker.heartbeat import alive
+from worker.jobstore import jobs
+from worker.jobstore.redisconn import get_redis
 
 router = APIRouter(tags=["health"])
 

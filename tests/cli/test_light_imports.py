@@ -15,7 +15,7 @@ SERVICE_STACK = {"celery", "kombu", "fastapi", "starlette", "redis", "uvicorn"}
 
 PROBE = """
 import json, sys
-from cli.main import main
+from pagewash.cli.main import main
 rc = main(sys.argv[1:])
 print(json.dumps({"rc": rc, "top": sorted({m.split('.')[0] for m in sys.modules})}))
 """
@@ -40,7 +40,7 @@ def test_help_imports_nothing_heavy():
         [
             sys.executable,
             "-c",
-            "import sys; from cli.main import main\ntry: main(['--help'])\nexcept SystemExit: pass\n"
+            "import sys; from pagewash.cli.main import main\ntry: main(['--help'])\nexcept SystemExit: pass\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'cv2', 'celery', 'fastapi'}))",
         ],
         capture_output=True,

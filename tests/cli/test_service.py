@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cli.service import plan
+from pagewash.cli.server import plan
 
 
 def test_worker_plan_follows_the_device():

@@ -85,8 +85,9 @@ def test_dockerfiles_are_multistage_non_root_with_tesseract(name):
     assert "tesseract-ocr" in final and "COPY --from=build /opt/venv" in final
     assert "\nUSER 10001" in final and "gcc" not in final and "build-essential" not in final
     assert ("download.pytorch.org/whl/cpu" in text) == (name == "Dockerfile.cpu")  # CUDA: PyPI's CUDA build
-    for package in ("pagewash", "jobstore", "training", "worker", "service", "cli"):
+    for package in ("pagewash", "worker", "service"):  # the job store is in worker/, the command in pagewash/
         assert f"COPY {package} " in text
+    assert "COPY training" not in text and 'pip install "/src[server]"' in text  # no generator or benchmarks
     assert (ROOT / "pagewash" / "weights" / "pagenet.pt").exists()  # baked in as package data
 
 

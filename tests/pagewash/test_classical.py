@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pagewash.classical import METHODS
+from pagewash.classical import METHODS, binarize
 
 
 @pytest.mark.parametrize("name", sorted(METHODS))
@@ -14,3 +14,9 @@ def test_baselines_binarise_a_stained_page(name):
     assert out[55, 30] == 0 and out[55, 130] == 0  # ink stays ink
     if name != "otsu":  # local methods also clear the stain; Otsu cannot
         assert out[10, 30] == 1
+
+
+def test_binarize_is_black_and_white():
+    page = np.linspace(0, 1, 100, dtype=np.float32).reshape(10, 10)
+    bw = binarize(page)
+    assert bw.dtype == np.uint8 and set(np.unique(bw)) <= {0, 255}

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pagewash.engine import binarize, denoise
+from pagewash.engine import denoise
 
 
 @pytest.mark.parametrize("shape", [(3, 5), (1, 1), (5, 3), (63, 65), (129, 257), (700, 517)])
@@ -48,12 +48,6 @@ def test_default_model_leaves_clean_page_alone(default_model):
         clean = s.clean.astype(np.float32) / 255
         out = denoise(default_model, clean)
         assert np.abs(out - clean).mean() < 0.02
-
-
-def test_binarize_is_black_and_white():
-    page = np.linspace(0, 1, 100, dtype=np.float32).reshape(10, 10)
-    bw = binarize(page)
-    assert bw.dtype == np.uint8 and set(np.unique(bw)) <= {0, 255}
 
 
 @pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "LA", "P", "1", "I;16", "CMYK"])

@@ -18,9 +18,9 @@ import pytest
 import redis
 from PIL import Image
 
-from jobstore import jobs
 from tests.service.test_jobs import crops
 from tests.stack import RedisServer, Stack, make_stack, wait_job
+from worker.jobstore import jobs
 from worker.shutdown import pool_children
 
 

@@ -15,13 +15,13 @@ import pytest
 import redis
 from PIL import Image
 
-from jobstore import jobs
 from pagewash.engine import denoise
 from pagewash.imageio import load_page, to_u8
 from pagewash.metrics import cer
 from tests.conftest import API_KEY, requires_tesseract
 from tests.lowres_page import boxes_on_words, lowres_png
 from tests.stack import wait_job
+from worker.jobstore import jobs
 
 EXAMPLES = Path(__file__).parents[2] / "pagewash" / "examples"
 

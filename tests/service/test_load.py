@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from pagewash.bench.loadtest import run
 from tests.conftest import API_KEY
 from tests.stack import make_stack
-from training.loadtest import run
 
 
 def check(report: dict, n: int) -> None:

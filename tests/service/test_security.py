@@ -10,11 +10,11 @@ import pytest
 from celery import Celery
 from fastapi.testclient import TestClient
 
-from jobstore import jobs
 from pagewash.settings import get_settings
 from tests.conftest import API_KEY
 from tests.service.test_jobs import crops
 from tests.stack import redis_db, wait_job
+from worker.jobstore import jobs
 
 
 def test_a_pickled_task_message_is_refused_and_the_worker_goes_on(stack, api):

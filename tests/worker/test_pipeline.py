@@ -11,12 +11,12 @@ import pytest
 import redis
 from PIL import Image
 
-from jobstore import jobs
-from jobstore.blobs import get_blobs
-from jobstore.redisconn import get_redis
 from pagewash.settings import get_settings
 from tests.stack import redis_db
 from worker import pipeline
+from worker.jobstore import jobs
+from worker.jobstore.blobs import get_blobs
+from worker.jobstore.redisconn import get_redis
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ import subprocess
 import numpy as np
 from PIL import Image
 
-from pagewash.batch import find_inputs
+from pagewash.cli.batch import find_inputs
+from pagewash.cli.remote_batch import STATE, submit
+from pagewash.cli.statefile import StateFile
 from pagewash.client import Client
-from pagewash.remote_batch import STATE, State, submit
 from tests.cli.test_cli_clean import BIN, make_folder
 from tests.conftest import API_KEY, requires_tesseract
 
@@ -57,10 +58,10 @@ def test_an_interrupted_run_collects_its_batch_instead_of_resubmitting(tmp_path,
     make_folder(src)
     job = next(j for j in find_inputs([src]) if j.src.name == "multi.tif")
     with Client(stack.url, API_KEY) as client:
-        first = submit(client, State(out), job, {})
+        first = submit(client, StateFile(out / STATE), job, {})
         assert len(first) == 2 and (out / STATE).exists()
         # A new process (the rerun after Ctrl-C) reads the state file and finds the batch on the server.
-        assert submit(client, State(out), job, {}) == first
+        assert submit(client, StateFile(out / STATE), job, {}) == first
 
 
 @requires_tesseract
@@ -101,5 +102,5 @@ def test_a_batch_with_a_failed_page_is_sent_again_not_collected(tmp_path):
     src.write_bytes(b"png")
     (tmp_path / STATE).write_text(json.dumps({str(src.resolve()): {"batch": "b1", "jobs": ["j1"]}}))
     with Client("http://pagewash.test", transport=httpx.MockTransport(handle)) as client:
-        assert submit(client, State(tmp_path), find_inputs([src])[0], {}) == ["j2"]
+        assert submit(client, StateFile(tmp_path / STATE), find_inputs([src])[0], {}) == ["j2"]
     assert seen == [("GET", "/v1/batches/b1"), ("POST", "/v1/batches")]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from training import perf
-from worker.throughput import throughput
+from pagewash.bench import perf
+from pagewash.bench.throughput import throughput
 
 
 def test_throughput_smoke_on_cpu(tmp_path):

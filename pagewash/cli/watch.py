@@ -14,7 +14,6 @@ which is all that happens on shares that deliver no events (``force_polling``).
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import threading
@@ -24,7 +23,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pagewash.batch import INPUT_SUFFIXES, Job, Summary
+from pagewash.cli.batch import INPUT_SUFFIXES, Job, Summary
+from pagewash.cli.statefile import StateFile
 
 log = logging.getLogger(__name__)
 STATE = ".pagewash-watch.json"
@@ -78,36 +78,18 @@ class Settling:
         return out
 
 
-class State:
-    """What is done, by input path relative to IN with its size and mtime, in OUT/STATE."""
+def file_key(path: Path) -> list[float]:
+    """What identifies one version of a file: its size and modification time."""
+    st = path.stat()
+    return [st.st_size, st.st_mtime]
 
-    def __init__(self, out: Path):
-        self.path = out / STATE
-        self.lock = threading.Lock()
-        try:
-            self.done: dict[str, list[float]] = json.loads(self.path.read_text())
-        except (FileNotFoundError, ValueError):
-            self.done = {}
 
-    def key(self, path: Path) -> list[float]:
-        st = path.stat()
-        return [st.st_size, st.st_mtime]
-
-    def is_done(self, rel: str, path: Path) -> bool:
-        try:
-            return self.done.get(rel) == self.key(path)
-        except FileNotFoundError:
-            return True
-
-    def mark(self, rel: str, key: list[float] | None) -> None:
-        with self.lock:
-            if key is None:
-                self.done.pop(rel, None)
-            else:
-                self.done[rel] = key
-            tmp = self.path.with_suffix(".part")
-            tmp.write_text(json.dumps(self.done, indent=1))
-            tmp.replace(self.path)
+def is_done(state: StateFile, rel: str, path: Path) -> bool:
+    """The state file says this version of the file is done (a vanished file counts as done)."""
+    try:
+        return state.get(rel) == file_key(path)
+    except FileNotFoundError:
+        return True
 
 
 @dataclass
@@ -136,6 +118,77 @@ def finish(src: Path, rel: Path, error: str | None, opts: Options) -> None:
         log.warning("%s: %s", src, error)
 
 
+@dataclass
+class Counts:
+    """Files done and failed, counted from the pool's threads."""
+
+    done: int = 0
+    failed: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, failed: bool) -> None:
+        with self.lock:
+            if failed:
+                self.failed += 1
+            else:
+                self.done += 1
+
+
+def run_one(
+    path: Path, root: Path, process: Callable[[Job], Summary], state: StateFile, opts: Options, report, counts: Counts
+) -> None:
+    """One settled file: clean it (``process``), record it, move it on, report it."""
+    rel = path.relative_to(root)
+    key = file_key(path)
+    state.set(str(rel), None)  # not done until it is
+    report(f"{rel}: cleaning")
+    t0 = time.monotonic()
+    try:
+        summary = process(Job(path, rel.with_suffix("")))
+        error = "; ".join(message for _, message in summary.failed) or None
+    except Exception as e:  # a watcher runs for months: one file's surprise fails that file only
+        log.exception("%s: unexpected error", rel)
+        error = f"unexpected {type(e).__name__}: {e}"
+    if error is None:
+        state.set(str(rel), key)
+    finish(path, rel, error, opts)
+    counts.add(failed=error is not None)
+    report(f"{rel}: {'failed: ' + error if error else 'done'} ({time.monotonic() - t0:.1f} s)")
+
+
+@dataclass
+class Gate:
+    """Holds files back while the service does not answer: asked again with backoff (1 s
+    doubling to 30 s), reported once per outage."""
+
+    ready_to_work: Callable[[], bool]
+    report: Callable[[str], None]
+    retry_at: float = 0.0
+    backoff: float = 1.0
+    waiting: bool = False
+
+    def holds(self, now: float, files_ready: bool) -> bool:
+        """Whether the ready files must wait this round (the service is asked only when due)."""
+        if files_ready and (now < self.retry_at or not self.ready_to_work()):
+            if now >= self.retry_at:  # asked and refused: ask again later
+                self.retry_at, self.backoff = now + self.backoff, min(self.backoff * 2, 30.0)
+            if not self.waiting:
+                self.report("the service does not answer; files wait (retrying with backoff)")
+            self.waiting = True
+            return True
+        self.waiting, self.backoff = False, 1.0
+        return False
+
+
+def reap(in_hand: dict[Path, Future]) -> None:
+    """Forget the files whose run has ended; a run that raised (moving the input failed: a
+    full disk...) is reported, and the watcher goes on."""
+    for path in [p for p, f in in_hand.items() if f.done()]:
+        problem = in_hand.pop(path).exception()
+        if problem is not None:
+            log.warning("watch: %s: %s", path, problem)
+
+
 def watch(
     root: Path,
     out: Path,
@@ -152,31 +205,10 @@ def watch(
     import watchfiles
 
     out.mkdir(parents=True, exist_ok=True)
-    state, settling = State(out), Settling(opts.settle)
+    state, settling, gate, counts = StateFile(out / STATE), Settling(opts.settle), Gate(ready_to_work, report), Counts()
     skip = tuple(p.resolve() for p in (opts.done, opts.failed, out) if p is not None and p.resolve() != root.resolve())
-    counts = {"done": 0, "failed": 0}
     in_hand: dict[Path, Future] = {}
     pool = ThreadPoolExecutor(max(opts.jobs, 1))
-
-    def one(path: Path) -> None:
-        rel = path.relative_to(root)
-        key = state.key(path)
-        state.mark(str(rel), None)  # not done until it is
-        report(f"{rel}: cleaning")
-        t0 = time.monotonic()
-        try:
-            summary = process(Job(path, rel.with_suffix("")))
-            error = "; ".join(message for _, message in summary.failed) or None
-        except Exception as e:  # a watcher runs for months: one file's surprise fails that file only
-            log.exception("%s: unexpected error", rel)
-            error = f"unexpected {type(e).__name__}: {e}"
-        if error is None:
-            state.mark(str(rel), key)
-        finish(path, rel, error, opts)
-        counts["failed" if error else "done"] += 1
-        report(f"{rel}: {'failed: ' + error if error else 'done'} ({time.monotonic() - t0:.1f} s)")
-
-    waiting_logged, retry_at, backoff = False, 0.0, 1.0
     events = watchfiles.watch(
         root,
         stop_event=stop,
@@ -188,31 +220,20 @@ def watch(
     )
     try:
         for _ in events:
-            for path in [p for p, f in in_hand.items() if f.done()]:
-                problem = in_hand.pop(path).exception()
-                if problem is not None:  # moving the input failed (a full disk, ...): report, go on
-                    log.warning("watch: %s: %s", path, problem)
+            reap(in_hand)
             now = time.monotonic()
             ready = [
                 p
                 for p in settling.ready(candidates(root, skip), now)
-                if p not in in_hand and not state.is_done(str(p.relative_to(root)), p)
+                if p not in in_hand and not is_done(state, str(p.relative_to(root)), p)
             ]
-            if ready and (now < retry_at or not ready_to_work()):
-                if now >= retry_at:  # asked and refused: ask again later, backing off to 30 s
-                    retry_at, backoff = now + backoff, min(backoff * 2, 30.0)
-                if not waiting_logged:
-                    report("the service does not answer; files wait (retrying with backoff)")
-                waiting_logged = True
+            if gate.holds(now, bool(ready)):
                 continue
-            waiting_logged, backoff = False, 1.0
             for path in ready:
-                in_hand[path] = pool.submit(one, path)
+                in_hand[path] = pool.submit(run_one, path, root, process, state, opts, report, counts)
             if stop.is_set():
                 break
     finally:
         pool.shutdown(wait=True)  # the files in hand are finished
-        for f in in_hand.values():
-            if f.done() and f.exception():
-                log.warning("watch: %s", f.exception())
-    return counts
+        reap(in_hand)
+    return {"done": counts.done, "failed": counts.failed}

@@ -17,10 +17,10 @@ from typing import Any
 
 import torch
 
+from pagewash.bench.perf import SEED
 from pagewash.engine import pad_to, run_batch
 from pagewash.imageio import encode_png, load_page, to_u8
 from pagewash.model_store import Model, get_model, pick_dtype
-from training.perf import SEED
 from training.synth import make_sample
 from worker.batcher import Batcher
 

@@ -7,13 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from cli.spec import Arg, Command, api_key, arg, size
+from pagewash.cli.spec import Arg, Command, api_key, arg, size
 
 
 def run_bench(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from training import perf
+    from pagewash.bench import perf
 
     parts = set(args.parts.split(","))
     out = Path(args.output)
@@ -30,11 +30,10 @@ def run_bench(args: argparse.Namespace) -> int:
         print(f"service overhead against {args.server} ...", file=sys.stderr)
         result["service"] = perf.service_overhead(args.server, args.api_key)
     if "throughput" in parts:
-        import torch
+        from pagewash.bench.throughput import throughput
+        from pagewash.settings import device_name
 
-        from worker.throughput import throughput
-
-        device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        device = device_name(args.device)
         gpu = device.startswith("cuda")
         page = perf.LETTER if gpu else (640, 480)
         batches = [int(b) for b in (args.batch_sizes or ("1,4,8,16" if gpu else "1,4")).split(",")]
@@ -63,7 +62,7 @@ def bench_args() -> list[Arg]:
 
 
 def run_loadtest(args: argparse.Namespace) -> int:
-    from training.loadtest import run
+    from pagewash.bench.loadtest import run
 
     out = Path(args.output) if args.output else None
     report = run(args.url, args.jobs, args.clients, args.api_key, args.size, args.ocr, out=out)

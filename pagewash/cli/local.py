@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from cli.spec import Arg, Command, api_key, arg
+from pagewash.cli.spec import Arg, Command, api_key, arg
 
 
 def ocr_options(args: argparse.Namespace, ocr_always: bool):
     """The OCR options the flags ask for (None without OCR); SystemExit(2) for a bad format."""
-    from pagewash.batch import OcrOptions
+    from pagewash.cli.batch import OcrOptions
     from pagewash.settings import get_settings
 
     if not (ocr_always or args.ocr):
@@ -29,7 +28,6 @@ def ocr_options(args: argparse.Namespace, ocr_always: bool):
         formats=formats,
         jobs=args.jobs,
         verify=settings.verify if args.verify is None else args.verify,
-        upscale=args.upscale or settings.upscale,
     )
 
 
@@ -38,7 +36,7 @@ def cleaner(args: argparse.Namespace, ocr, progress=None):
     (``clean``, ``ocr`` and ``watch`` all use it). The model is loaded once, on first use."""
     no_clean = getattr(args, "no_clean", False)
     if args.server:
-        from pagewash.remote_batch import clean_via_server
+        from pagewash.cli.remote_batch import clean_via_server
 
         return lambda todo: clean_via_server(
             todo,
@@ -53,13 +51,14 @@ def cleaner(args: argparse.Namespace, ocr, progress=None):
             upscale=args.upscale,
             progress=progress,
         )
-    from pagewash.batch import clean_inputs, is_pdf_file
+    from pagewash.cli.batch import clean_inputs, is_pdf_file
     from pagewash.model_store import get_model
     from pagewash.pdf import PdfJob
+    from pagewash.settings import upscale_choice
 
     pdf = PdfJob(
         model=args.model,
-        upscale=args.upscale or (ocr.upscale if ocr is not None else "off"),
+        upscale=upscale_choice(args.upscale, ocr is not None)[0],
         device=args.device,
         keep_original=args.keep_original,
         clean=not no_clean,
@@ -84,11 +83,21 @@ def cleaner(args: argparse.Namespace, ocr, progress=None):
     return run
 
 
+def with_server(args: argparse.Namespace) -> argparse.Namespace:
+    """``--server``, else ``PAGEWASH_SERVER``; None to clean here."""
+    from pagewash.settings import get_settings
+
+    args.server = args.server or get_settings().server or None
+    return args
+
+
 def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
     from tqdm import tqdm
 
-    from pagewash.batch import find_inputs
+    from pagewash.cli.batch import find_inputs
     from pagewash.errors import PagewashError
+
+    with_server(args)
 
     jobs = find_inputs([Path(p) for p in args.inputs])
     missing = [j.src for j in jobs if not j.src.exists()]
@@ -117,8 +126,9 @@ def run_watch(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from pagewash import watch
+    from pagewash.cli import watch
 
+    with_server(args)
     src, out = Path(args.inputs[0]), Path(args.output)
     if not src.is_dir():
         print(f"pagewash: {src}: not a folder", file=sys.stderr)
@@ -211,7 +221,7 @@ def page_args() -> list[Arg]:
         arg("-q", "--quiet", action="store_true", help="no progress bar"),
         arg(
             "--server",
-            default=os.environ.get("PAGEWASH_SERVER"),
+            default=None,
             metavar="URL",
             help="send the pages to a pagewash service instead of cleaning here (env PAGEWASH_SERVER)",
         ),
@@ -221,7 +231,7 @@ def page_args() -> list[Arg]:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from pagewash import demo, tesseract
+    from pagewash.cli import demo, tesseract
     from pagewash.model_store import get_model
 
     out = Path(args.output)

@@ -107,6 +107,6 @@ def get_blobs() -> BlobStore:
 
 @functools.cache
 def _blobs(redis_url: str, blob_dir: str, ttl: int) -> BlobStore:
-    from jobstore.redisconn import client
+    from worker.jobstore.redisconn import client
 
     return DirBlobs(blob_dir, ttl) if blob_dir else RedisBlobs(client(redis_url), ttl)

@@ -1,7 +1,7 @@
 """The text-size measurement reads one shrunk page every way it reports."""
 
+from pagewash.bench.textband import METHODS, read_all, shrunk
 from tests.conftest import requires_tesseract
-from training.textband import METHODS, read_all, shrunk
 
 
 def test_pages_are_shrunk_to_the_target_size():

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from pagewash.demo import EXAMPLES, run_demo
+from pagewash.cli.demo import EXAMPLES, run_demo
 from tests.conftest import requires_tesseract
 
 
@@ -18,7 +18,7 @@ def test_demo_cleans_examples_and_ocr_improves(tmp_path, default_model):
 
 @requires_tesseract
 def test_demo_makes_the_examples_a_searchable_pdf(tmp_path):
-    from pagewash.demo import run_pdf_demo
+    from pagewash.cli.demo import run_pdf_demo
 
     result = run_pdf_demo(tmp_path)
     assert result["pages"] == 4

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from cli.spec import LOG_LEVEL, Command, arg
+from pagewash.cli.spec import LOG_LEVEL, Command, arg
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -44,14 +44,10 @@ def plan(device: str, concurrency: int | None, pool: str | None, cores: int) -> 
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    from pagewash.settings import get_settings
+    from pagewash.settings import device_name, get_settings
 
     settings = get_settings()
-    want = args.device or settings.device
-    if want == "auto":
-        import torch  # the parent only asks; it never touches CUDA before a fork
-
-        want = "cuda" if torch.cuda.is_available() else "cpu"
+    want = device_name(args.device)  # the parent only asks; it never touches CUDA before a fork
     chosen_pool, processes, threads = plan(want, args.concurrency, args.pool, os.cpu_count() or 1)
     os.environ["PAGEWASH_DEVICE"] = want
     if not settings.threads:

@@ -17,14 +17,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pagewash import tesseract
-from pagewash.engine import binarize as binarize_page
+from pagewash import chain, tesseract
 from pagewash.errors import PagewashError
-from pagewash.imageio import IMAGE_SUFFIXES, at_scale, image_dpi, iter_pages, save_png, scale_dpi, to_u8
+from pagewash.imageio import IMAGE_SUFFIXES, image_dpi, iter_pages, save_png, scale_dpi
 from pagewash.model_store import Model
 from pagewash.pdf import PdfJob, PdfResult, is_pdf, process_pdf
-from pagewash.upscale import ocr_versions, prepare
-from pagewash.verify import read
+from pagewash.settings import upscale_choice
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +112,21 @@ def output_paths(out: Path, rel: Path, pages: int) -> list[Path]:
     return [out / rel.with_name(f"{rel.name}.p{i:03d}.png") for i in range(1, pages + 1)]
 
 
+def outputs(job: Job, out: Path, ocr: OcrOptions | None) -> list[Path]:
+    """Every file ``job`` writes into ``out``: a PDF's PDF (and text), an image's pages (and
+    each page's OCR formats)."""
+    if is_pdf_file(job.src):
+        return pdf_outputs(out, job.rel, ocr)
+    pages = output_paths(out, job.rel, n_frames(job.src))
+    return pages + [p.with_suffix(f".{f}") for p in pages for f in (ocr.formats if ocr else ())]
+
+
+def already_done(job: Job, out: Path, ocr: OcrOptions | None, overwrite: bool) -> bool:
+    """The rule that lets a rerun skip what an earlier run finished, here or through a
+    service: every output exists (and ``--overwrite`` was not given)."""
+    return not overwrite and all(p.exists() for p in outputs(job, out, ocr))
+
+
 @dataclass
 class OcrOptions:
     lang: str = "eng"
@@ -121,32 +134,24 @@ class OcrOptions:
     formats: tuple[str, ...] = ("txt",)
     jobs: int = 2  # Tesseract processes (each on one core)
     verify: bool = True  # also read the raw page; keep the read Tesseract is surer of (pagewash.verify)
-    upscale: str = "auto"  # what Tesseract reads: small text upscaled (auto, off, 2, 4; pagewash.upscale)
 
 
 def ocr_to_files(
-    page: np.ndarray,
+    cleaned: chain.Cleaned,
+    raw: np.ndarray | None,
     png_path: Path,
-    lang: str,
-    psm: int,
-    formats: tuple[str, ...],
-    raw: np.ndarray | None = None,
-    factor: int = 1,
-    image_factor: int = 1,
+    ocr: OcrOptions,
     dpi: tuple[float, float] | None = None,
-    also: tuple[np.ndarray, ...] = (),
 ) -> None:
-    """Write ``x.txt`` / ``x.hocr`` / ``x.tsv`` beside ``x.png`` (runs in a pool process).
-    ``page`` is ``factor`` times the input's size; boxes are in the input's pixels. With
-    ``raw``, the raw page is read too (and the other cleaned versions in ``also``), and where
-    a raw read wins it replaces ``x.png`` as well (at the image's scale), so the picture and
-    the text agree."""
-    result, source = read(raw, page, factor, lang=lang, psm=psm, formats=formats, also=also)
-    if source == "raw" and raw is not None:
+    """Write ``x.txt`` / ``x.hocr`` / ``x.tsv`` beside ``x.png`` (runs in a pool process),
+    boxes in the input's pixels. Where verify kept the raw read, ``x.png`` becomes the raw
+    page too, so the picture and the text agree."""
+    done = chain.read(cleaned, raw, lang=ocr.lang, psm=ocr.psm, formats=ocr.formats)
+    if done.source == "raw" and raw is not None:
         log.info("%s: the raw page reads better than the cleaned one; keeping it", png_path)
-        save_png(png_path, at_scale(raw, image_factor), dpi=dpi)
-    for fmt in formats:
-        text = {"txt": result.text, "hocr": result.hocr, "tsv": result.tsv}[fmt]
+        save_png(png_path, done.picture, dpi=dpi)
+    for fmt in ocr.formats:
+        text = {"txt": done.result.text, "hocr": done.result.hocr, "tsv": done.result.tsv}[fmt]
         tmp = png_path.with_suffix(f".{fmt}.part")
         tmp.write_text(text or "")
         tmp.replace(png_path.with_suffix(f".{fmt}"))
@@ -163,35 +168,19 @@ def clean_file(
 ) -> tuple[int, list[Future]]:
     """Clean (or, with no model, just copy) each page to PNG; queue its OCR on ``ocr_pool``.
     ``upscale`` (auto, 2, 4) also upscales the written page; without it the page keeps its
-    size and only what OCR reads follows ``ocr.upscale``."""
+    size and only what OCR reads follows ``PAGEWASH_UPSCALE`` (``settings.upscale_choice``)."""
     pages = list(iter_pages(job.src))  # decode every page first: a corrupt page writes nothing
     paths = output_paths(out, job.rel, len(pages))
     dpi = image_dpi(job.src)
+    scale, upscale_image = upscale_choice(upscale, ocr is not None)
     futures = []
     for page, path in zip(pages, paths):
-        wanted = upscale or (ocr.upscale if ocr is not None else "off")
-        ready = prepare(model, page, wanted, upscale_image=upscale is not None)
-        image = binarize_page(ready.image) if binarize else to_u8(ready.image)
-        out_dpi = scale_dpi(dpi, ready.image_factor)
-        save_png(path, image, dpi=out_dpi)
+        cleaned = chain.clean(model, page, upscale=scale, upscale_image=upscale_image, binarize=binarize)
+        out_dpi = scale_dpi(dpi, cleaned.image_factor)
+        save_png(path, cleaned.picture, dpi=out_dpi)
         if ocr_pool is not None and ocr is not None:
-            raw = to_u8(page) if ocr.verify and model is not None else None
-            ocr_page, also = ocr_versions(ready, image, raw)
-            futures.append(
-                ocr_pool.submit(
-                    ocr_to_files,
-                    ocr_page,
-                    path,
-                    ocr.lang,
-                    ocr.psm,
-                    ocr.formats,
-                    raw,
-                    ready.factor,
-                    ready.image_factor,
-                    out_dpi,
-                    also,
-                )
-            )
+            raw = chain.raw_for_verify(page, ocr.verify, model is not None)
+            futures.append(ocr_pool.submit(ocr_to_files, cleaned, raw, path, ocr, out_dpi))
     return len(pages), futures
 
 
@@ -220,18 +209,11 @@ def clean_inputs(
     try:
         for job in jobs:
             try:
-                if is_pdf_file(job.src):
-                    if not overwrite and all(p.exists() for p in pdf_outputs(out, job.rel, ocr)):
-                        summary.skipped += 1
-                    else:
-                        summary.pages += clean_pdf(job, out, pdf, ocr).pages
-                        summary.files += 1
-                    continue
-                wanted = output_paths(out, job.rel, n_frames(job.src))
-                if ocr is not None:
-                    wanted += [p.with_suffix(f".{f}") for p in list(wanted) for f in ocr.formats]
-                if not overwrite and all(p.exists() for p in wanted):
+                if already_done(job, out, ocr, overwrite):
                     summary.skipped += 1
+                elif is_pdf_file(job.src):
+                    summary.pages += clean_pdf(job, out, pdf, ocr).pages
+                    summary.files += 1
                 else:
                     pages, futures = clean_file(model, job, out, binarize, pool, ocr, upscale)
                     pending.extend((job.src, f) for f in futures)

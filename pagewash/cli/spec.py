@@ -6,7 +6,6 @@ that import only when it is the command being run."""
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,12 +31,9 @@ class Command:
 
 
 def api_key(what: str = "") -> Arg:
+    """``--api-key``; unset, the client sends ``PAGEWASH_API_KEY`` (``pagewash.Client``)."""
     suffix = f" {what}" if what else ""
-    return arg(
-        "--api-key",
-        default=os.environ.get("PAGEWASH_API_KEY"),
-        help=f"X-Api-Key{suffix} (env PAGEWASH_API_KEY)",
-    )
+    return arg("--api-key", default=None, help=f"X-Api-Key{suffix} (env PAGEWASH_API_KEY)")
 
 
 LOG_LEVEL = arg("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])

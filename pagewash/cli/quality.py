@@ -8,21 +8,21 @@ import re
 import sys
 from pathlib import Path
 
-from cli.spec import Arg, Command, arg, size
+from pagewash.cli.spec import Arg, Command, arg, size
 
 
 def run_benchmark(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from pagewash import tesseract
+    from pagewash.bench.benchmark import find_items, run
     from pagewash.settings import get_settings
-    from training.benchmark import find_items, run
 
     lang = args.lang or get_settings().tesseract_lang
     tesseract.check(lang)
     data, out = Path(args.data), Path(args.output)
     if args.pdf:
-        from training import pdf_benchmark
+        from pagewash.bench import pdf_benchmark
 
         pdf_benchmark.run(data, out, n=args.pdf, dpi=args.dpi)
         print((out / "pdf.md").read_text())
@@ -69,7 +69,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     run(args.pages, args.methods.split(","), out, jobs=args.jobs, speed=not args.no_speed)
     print((out / "evaluate.md").read_text())
     if args.text_band:
-        from training import textband
+        from pagewash.bench import textband
 
         textband.run(out, jobs=args.jobs)
         print((out / "text-band.md").read_text())
@@ -93,7 +93,7 @@ def evaluate_args() -> list[Arg]:
 
 
 def run_synth(args: argparse.Namespace) -> int:
-    from training.synth import write_set
+    from training.dataset import write_set
 
     written = write_set(Path(args.output), args.n, args.seed, args.size, split=args.split, scale=args.scale)
     print(f"wrote {len(written)} pages with ground truth and clean references to {args.output}")

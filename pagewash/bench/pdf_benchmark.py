@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from pagewash import tesseract
+from pagewash.bench.benchmark import find_items
 from pagewash.imageio import load_page
 from pagewash.metrics import cer, word_recall
 from pagewash.pdf import PdfJob, process_pdf, scan_to_pdf, text_layer
-from training.benchmark import find_items
 
 ROUTES = ("raw tesseract", "ocrmypdf", "ocrmypdf --plugin pagewash", "pagewash ocr")
 

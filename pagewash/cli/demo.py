@@ -17,7 +17,7 @@ from pagewash.imageio import load_page, save_png, to_u8
 from pagewash.metrics import cer
 from pagewash.model_store import Model
 
-EXAMPLES = Path(__file__).parent / "examples"
+EXAMPLES = Path(__file__).parents[1] / "examples"  # pagewash/examples, shipped with the package
 
 
 def side_by_side(before: np.ndarray, after: np.ndarray, gap: int = 16) -> np.ndarray:

@@ -43,7 +43,7 @@ def test_synth_then_benchmark(tmp_path):
 
 
 def test_benchmark_skips_inputs_without_ground_truth(tmp_path):
-    from training.benchmark import find_items
+    from pagewash.bench.benchmark import find_items
 
     (tmp_path / "a.png").write_bytes(b"x")
     (tmp_path / "a.gt.txt").write_text("hello")

@@ -130,7 +130,7 @@ def clean_then_ocr(pages: int = 6, progress: Callable[[], None] | None = None) -
 
 
 def service_overhead(server: str, api_key: str | None) -> dict[str, Any]:
-    from training.loadtest import run
+    from pagewash.bench.loadtest import run
 
     out = {}
     for clients, n in ((1, 40), (16, 320)):
