@@ -433,6 +433,7 @@ class Client(Connection):
         return self.run(get_flow(f"/v1/jobs/{job_id}", self.how.retries)).json()
 
     def get_batch(self, batch_id: str) -> dict[str, Any]:
+        """A batch's record: each of its jobs with its status, and counts by status."""
         return self.run(get_flow(f"/v1/batches/{batch_id}", self.how.retries)).json()
 
     def wait(self, job_id: str, timeout: float | None = None) -> dict[str, Any]:
@@ -515,21 +516,44 @@ class AsyncClient(Connection):
         options = read_options(lang, model, upscale)
         return await self.run(read_flow(image, options, timeout, self.how))
 
-    async def submit(self, image: PageSource, *, filename: str | None = None, **options: Any) -> str:
+    async def submit(
+        self,
+        image: PageSource,
+        *,
+        ocr: bool = False,
+        lang: str | None = None,
+        binarize: bool = False,
+        model: str | None = None,
+        upscale: str | None = None,
+        callback_url: str | None = None,
+        filename: str | None = None,
+    ) -> str:
         """As ``Client.submit``."""
-        return await self.run(submit_flow(image, form(**options), filename, self.how.retries))
+        options = form(ocr=ocr, lang=lang, binarize=binarize, model=model, upscale=upscale, callback_url=callback_url)
+        return await self.run(submit_flow(image, options, filename, self.how.retries))
+
+    async def submit_batch(self, files: list[str | os.PathLike], **options: Any) -> dict[str, Any]:
+        """As ``Client.submit_batch``."""
+        return await self.run(batch_submit_flow([upload(f) for f in files], form(**options), self.how.retries))
 
     async def job(self, job_id: str) -> dict[str, Any]:
+        """As ``Client.job``."""
         return (await self.run(get_flow(f"/v1/jobs/{job_id}", self.how.retries))).json()
+
+    async def get_batch(self, batch_id: str) -> dict[str, Any]:
+        """As ``Client.get_batch``."""
+        return (await self.run(get_flow(f"/v1/batches/{batch_id}", self.how.retries))).json()
 
     async def wait(self, job_id: str, timeout: float | None = None) -> dict[str, Any]:
         """As ``Client.wait``."""
         return await self.run(wait_flow(job_id, timeout, self.how))
 
     async def result(self, job_id: str, kind: str = "image") -> bytes:
+        """As ``Client.result``."""
         return (await self.run(get_flow(f"/v1/jobs/{job_id}/{kind}", self.how.retries))).content
 
     async def delete(self, job_id: str) -> None:
+        """As ``Client.delete``."""
         await self.run(delete_flow(job_id, self.how.retries))
 
     async def batch(
@@ -539,6 +563,7 @@ class AsyncClient(Connection):
         return await self.run(batch_flow(paths, form(**options), timeout, self.how))
 
     async def ready(self) -> bool:
+        """As ``Client.ready``."""
         return await self.run(ready_flow())
 
     async def aclose(self) -> None:

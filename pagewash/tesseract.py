@@ -1,5 +1,6 @@
-"""Tesseract, the one external tool: availability and language probes, and one call that
-reads a page into text, hOCR and TSV in a single Tesseract run.
+"""Tesseract, the OCR engine (OCRmyPDF and Ghostscript, the other external tools, are
+driven from ``pagewash.pdf``): availability and language probes, and one call that reads a
+page into text, hOCR and TSV in a single Tesseract run.
 
 Module-level functions with keyword-only options, so they pickle into process pools.
 ``OMP_THREAD_LIMIT=1`` keeps each Tesseract process on one core; parallelism comes from

@@ -187,6 +187,114 @@ def plot_curve(history: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def build_net(cfg: TrainConfig, arch: str) -> tuple[torch.nn.Module, dict]:
+    """The network to train and what its starting artifact said: a fresh one, or (``init``) a
+    trained one, grown to ``widths`` and given an upscaling head where asked."""
+    widths = [int(w) for w in cfg.widths.split(",")] if cfg.widths else None
+    if not cfg.init:
+        hparams = {"widths": widths} if widths else {}
+        return build_model(arch, {**hparams, "scale": cfg.scale} if cfg.scale != 1 else hparams or None), {}
+    net, info = load_artifact(resolve(cfg.init))
+    if info["arch"] != arch:
+        raise ValueError(f"--init is a {info['arch']} model but --arch is {arch}")
+    if widths:
+        net = widen(net, widths)
+    if arch == "pagenet" and cfg.scale != net.cfg.scale:
+        net = upscaler(net, cfg.scale)  # a trained cleaner grows an upscaling head
+    return net, info
+
+
+@dataclass
+class Data:
+    """What training draws from: the user's pairs, or a pool of synthetic pages refreshed as
+    it goes (with a bank of other pairs mixed in); and the held-out pages it is judged on."""
+
+    val: list
+    pairs: list | None = None
+    pool: PagePool | None = None
+    bank: list | None = None
+
+    def pages(self) -> list:
+        return self.pairs if self.pairs is not None else self.pool.pages
+
+
+def load_data(cfg: TrainConfig) -> Data:
+    if cfg.scale != 1 and cfg.bank:
+        raise ValueError("--bank pairs are same-size pages; they cannot train an upscaling model (--scale)")
+    pairs = load_pairs(cfg.pairs, cfg.scale) if cfg.pairs else None
+    bank = load_pairs(cfg.bank) if cfg.bank and pairs is None else None
+    if pairs is not None:
+        pairs, val = split_pairs(pairs, cfg.val_fraction, cfg.seed)
+        log.info("%d pairs to train on, %d held out for validation", len(pairs), len(val))
+        return Data(val, pairs=pairs)
+    val = fixed_pages("val", range(cfg.val_pages), size=None, scale=cfg.scale)
+    pool = PagePool(
+        cfg.pool_pages, cfg.gen_workers, cfg.seed * 1_000_003, show_through_p=cfg.show_through, scale=cfg.scale
+    )
+    with tqdm(total=cfg.pool_pages, desc="generating pages", unit="page") as bar:
+        pool.fill(bar)
+    return Data(val, pool=pool, bank=bank)
+
+
+def next_batch(cfg: TrainConfig, data: Data, rng: random.Random) -> tuple[torch.Tensor, torch.Tensor]:
+    """(noisy, clean) crops for one step: from the pages, a share from the bank, jittered."""
+    crop = PATCH if cfg.is_patch_model else cfg.crop
+    batch = cfg.batch * 16 if cfg.is_patch_model else cfg.batch
+    from_bank = round(batch * cfg.bank_share) if data.bank else 0
+    noisy, clean = random_crops(
+        data.pages(), rng, batch - from_bank, crop, cfg.ink_bias, flips=data.pairs is not None, scale=cfg.scale
+    )
+    if from_bank:
+        extra = random_crops(data.bank, rng, from_bank, crop, cfg.ink_bias)
+        noisy, clean = torch.cat([noisy, extra[0]]), torch.cat([clean, extra[1]])
+    return jitter(noisy, rng), clean
+
+
+def save_checkpoint(path: Path, net: torch.nn.Module, opt: torch.optim.Optimizer, step: int, history: dict) -> None:
+    tmp = path.with_name(path.name + ".part")
+    torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "step": step, "history": json.dumps(history)}, tmp)
+    tmp.replace(path)
+
+
+def resume(path: Path, net: torch.nn.Module, opt: torch.optim.Optimizer, device: torch.device) -> tuple[dict, int]:
+    """(history, step) of the checkpoint at ``path``, its weights and optimiser state loaded."""
+    state = torch.load(path, map_location=device, weights_only=True)
+    net.load_state_dict(state["model"])
+    opt.load_state_dict(state["opt"])
+    log.info("resumed from %s at step %d", path, state["step"])
+    return json.loads(state["history"]), state["step"]
+
+
+def optimise(net, opt, cfg: TrainConfig, step: int, noisy, clean, amp_dtype: torch.dtype | None) -> torch.Tensor:
+    """One optimiser step on a batch (learning rate from the schedule, gradients clipped) -> its loss."""
+    for g in opt.param_groups:
+        g["lr"] = lr_at(step, cfg)
+    with torch.autocast(noisy.device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+        pred = net(noisy)
+    loss = loss_fn(pred.float(), clean, cfg)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+    opt.step()
+    return loss
+
+
+@dataclass
+class Best:
+    """The best validation so far, by CER where Tesseract reads the pages (else by PSNR), and
+    the validations since it (for ``patience``)."""
+
+    score: float = math.inf
+    stale: int = 0
+
+    def update(self, metrics: dict) -> bool:
+        """Whether ``metrics`` are the best yet (a tie counts: the later model is kept)."""
+        score = metrics.get("cer", -metrics["psnr"])
+        better = score <= self.score
+        self.score, self.stale = (score, 0) if better else (self.score, self.stale + 1)
+        return better
+
+
 def train(cfg: TrainConfig) -> Path:
     """Run training; returns the path of the best exported artifact."""
     out = Path(cfg.out)
@@ -200,132 +308,70 @@ def train(cfg: TrainConfig) -> Path:
     device = torch.device(device_name(cfg.device))
     amp_dtype = pick_dtype(device, cfg.amp)
     arch = ARCH_ALIASES.get(cfg.arch, cfg.arch)
-
-    info: dict = {}
-    widths = [int(w) for w in cfg.widths.split(",")] if cfg.widths else None
-    if cfg.init:
-        net, info = load_artifact(resolve(cfg.init))
-        if info["arch"] != arch:
-            raise ValueError(f"--init is a {info['arch']} model but --arch is {arch}")
-        if widths:
-            net = widen(net, widths)
-        if arch == "pagenet" and cfg.scale != net.cfg.scale:
-            net = upscaler(net, cfg.scale)  # a trained cleaner grows an upscaling head
-    else:
-        hparams = {"widths": widths} if widths else {}
-        net = build_model(arch, {**hparams, "scale": cfg.scale} if cfg.scale != 1 else hparams or None)
+    net, info = build_net(cfg, arch)
     net = net.to(device).train()
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     history: dict = {"loss": [], "val": []}
     step = 0
     ckpt = out / "ckpt.pt"
     if cfg.resume and ckpt.exists():
-        state = torch.load(ckpt, map_location=device, weights_only=True)
-        net.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        history, step = json.loads(state["history"]), state["step"]
-        log.info("resumed from %s at step %d", ckpt, step)
+        history, step = resume(ckpt, net, opt, device)
 
-    if cfg.scale != 1 and cfg.bank:
-        raise ValueError("--bank pairs are same-size pages; they cannot train an upscaling model (--scale)")
-    pairs = load_pairs(cfg.pairs, cfg.scale) if cfg.pairs else None
-    bank = load_pairs(cfg.bank) if cfg.bank and pairs is None else None
-    if pairs is not None:
-        pairs, val = split_pairs(pairs, cfg.val_fraction, cfg.seed)
-        log.info("%d pairs to train on, %d held out for validation", len(pairs), len(val))
-    else:
-        val = fixed_pages("val", range(cfg.val_pages), size=None, scale=cfg.scale)
-    pool = None
-    if pairs is None:
-        pool = PagePool(
-            cfg.pool_pages, cfg.gen_workers, cfg.seed * 1_000_003, show_through_p=cfg.show_through, scale=cfg.scale
-        )
-        with tqdm(total=cfg.pool_pages, desc="generating pages", unit="page") as bar:
-            pool.fill(bar)
+    data = load_data(cfg)
     ocr_pool = ProcessPoolExecutor(max_workers=2) if tesseract.available() and cfg.val_ocr_pages else None
     if "raw" not in history:
-        history["raw"] = raw_metrics(val, cfg.val_ocr_pages, ocr_pool)
+        history["raw"] = raw_metrics(data.val, cfg.val_ocr_pages, ocr_pool)
         log.info("raw held-out pages: %s", history["raw"])
     loaded = Model(net, {"arch": arch}, device, amp_dtype)
-    best = min((v.get("cer", -v["psnr"]) for v in history["val"]), default=math.inf)
-    stale = 0  # validations since the best one
+    best = Best(min((v.get("cer", -v["psnr"]) for v in history["val"]), default=math.inf))
     artifact = out / "model.pt"
 
-    def export_best(metrics: dict) -> None:
-        save_artifact(
-            artifact,
-            net,
-            arch,
-            train_config=json.dumps(dataclasses.asdict(cfg)),
-            metrics=json.dumps({"val": metrics, "raw": history["raw"]}),
-            generator_version=GENERATOR_VERSION,
-            steps=step,
-            parent=str(info.get("path", cfg.init)),
-        )
+    def judge(step: int, minutes: float) -> dict:
+        """Validate; export the model where it is the best so far. -> the metrics."""
+        metrics = {**validate(loaded, data.val, cfg.val_ocr_pages, ocr_pool), "step": step, "minutes": minutes}
+        history["val"].append(metrics)
+        if best.update(metrics):
+            save_artifact(
+                artifact,
+                net,
+                arch,
+                train_config=json.dumps(dataclasses.asdict(cfg)),
+                metrics=json.dumps({"val": metrics, "raw": history["raw"]}),
+                generator_version=GENERATOR_VERSION,
+                steps=step,
+                parent=str(info.get("path", cfg.init)),
+            )
+        return metrics
 
     if cfg.init and step == 0:  # the starting model is the one to beat (and kept if nothing does)
-        metrics = {**validate(loaded, val, cfg.val_ocr_pages, ocr_pool), "step": 0, "minutes": 0.0}
-        history["val"].append(metrics)
-        log.info("starting model on the held-out pages: %s", metrics)
-        best = metrics.get("cer", -metrics["psnr"])
-        export_best(metrics)
-    crop = PATCH if cfg.is_patch_model else cfg.crop
-    batch = cfg.batch * 16 if cfg.is_patch_model else cfg.batch
+        best.score = math.inf
+        log.info("starting model on the held-out pages: %s", judge(0, 0.0))
     bar = tqdm(total=cfg.steps, initial=step, desc=f"training {cfg.arch}", unit="step")
     t0 = time.time()
     try:
         while step < cfg.steps:
-            pages = pairs if pairs is not None else pool.pages
-            from_bank = round(batch * cfg.bank_share) if bank else 0
-            noisy, clean = random_crops(
-                pages, rng, batch - from_bank, crop, cfg.ink_bias, flips=pairs is not None, scale=cfg.scale
-            )
-            if from_bank:
-                extra = random_crops(bank, rng, from_bank, crop, cfg.ink_bias)
-                noisy, clean = torch.cat([noisy, extra[0]]), torch.cat([clean, extra[1]])
-            noisy = jitter(noisy, rng)
-            noisy, clean = noisy.to(device), clean.to(device)
-            for g in opt.param_groups:
-                g["lr"] = lr_at(step, cfg)
-            with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-                pred = net(noisy)
-            loss = loss_fn(pred.float(), clean, cfg)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            opt.step()
+            noisy, clean = (t.to(device) for t in next_batch(cfg, data, rng))
+            loss = optimise(net, opt, cfg, step, noisy, clean, amp_dtype)
             step += 1
-            if pool is not None:
-                pool.refresh()
+            if data.pool is not None:
+                data.pool.refresh()
             if step % 10 == 0 or step == 1:
                 history["loss"].append((step, loss.item()))
                 bar.set_postfix(loss=f"{loss.item():.4f}", lr=f"{lr_at(step, cfg):.1e}")
             bar.update(1)
             if step % cfg.val_every == 0 or step == cfg.steps:
-                metrics = validate(loaded, val, cfg.val_ocr_pages, ocr_pool)
-                metrics.update(step=step, minutes=round((time.time() - t0) / 60, 1))
-                history["val"].append(metrics)
+                metrics = judge(step, round((time.time() - t0) / 60, 1))
                 bar.write(f"step {step}: " + ", ".join(f"{k}={v:.4f}" for k, v in metrics.items() if k != "step"))
-                score = metrics.get("cer", -metrics["psnr"])
-                stale = 0 if score <= best else stale + 1
-                if score <= best:
-                    best = score
-                    export_best(metrics)
-                tmp = ckpt.with_name("ckpt.pt.part")
-                torch.save(
-                    {"model": net.state_dict(), "opt": opt.state_dict(), "step": step, "history": json.dumps(history)},
-                    tmp,
-                )
-                tmp.replace(ckpt)
+                save_checkpoint(ckpt, net, opt, step, history)
                 (out / "history.json").write_text(json.dumps(history, indent=1))
                 plot_curve(history, out / "curve.png")
-                if cfg.patience and stale >= cfg.patience:
-                    bar.write(f"step {step}: no better for {stale} validations, stopping (best kept)")
+                if cfg.patience and best.stale >= cfg.patience:
+                    bar.write(f"step {step}: no better for {best.stale} validations, stopping (best kept)")
                     break
     finally:
         bar.close()
-        if pool is not None:
-            pool.close()
+        if data.pool is not None:
+            data.pool.close()
         if ocr_pool is not None:
             ocr_pool.shutdown()
     if cfg.export and artifact.exists():

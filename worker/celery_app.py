@@ -1,6 +1,6 @@
 """The Celery app: configuration from the settings object, and the tasks module.
 
-Settings follow ../shared/design.md: late acks with reject-on-worker-lost (a job whose worker
+Late acks with reject-on-worker-lost (a job whose worker
 dies is redelivered; tasks are idempotent), prefetch 1 (no hoarding), JSON only (no pickle
 from a broker someone may reach), no result backend (job records live in our own hashes).
 """

@@ -1,5 +1,8 @@
 """What a worker does with a job id: each step a plain function, composed in ``run_clean``
-and ``run_ocr``; the Celery tasks in ``worker.tasks`` only call these.
+(queue ``clean``: fetch, decode, ``pagewash.chain.clean``, store), ``run_ocr`` (queue ``ocr``:
+``pagewash.chain.read`` on the stored pages) and ``run_pdf`` (queue ``ocr``: a whole PDF
+through OCRmyPDF and the plugin); the Celery tasks in ``worker.tasks`` only call these, and
+the next task is queued by name (``send``), as the gateway queues the first.
 
 Idempotent by construction: a job that is gone (deleted, expired) or final (done, failed)
 is left alone; a job found ``running`` was cut off by a crash and is redone from its input,

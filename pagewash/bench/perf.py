@@ -5,8 +5,8 @@
 2. On degraded pages: clean + OCR against OCR alone on the raw page (noise slows Tesseract).
 3. With ``server``: the service's overhead per job at 1 and 16 concurrent clients.
 
-The fourth part, device throughput through a worker's batcher, lives with the batcher in
-``worker/throughput.py``; ``write_report`` formats all four.
+The fourth part, device throughput through a worker's batcher, is ``pagewash.bench.throughput``;
+``write_report`` formats all four.
 """
 
 from __future__ import annotations

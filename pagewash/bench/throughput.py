@@ -2,8 +2,8 @@
 
 Decode, the cross-job batcher on the device, and encode, at several batch sizes, precisions
 and memory formats, beside the stage-only rates that show which side caps it. On a GPU this
-is the number that matters; on the CPU it is a smoke test with small pages. It sits in
-``worker/`` because it measures the worker's batcher.
+is the number that matters; on the CPU it is a smoke test with small pages. The benchmarks
+sit above the worker, so this one drives the worker's own batcher.
 """
 
 from __future__ import annotations

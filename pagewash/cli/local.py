@@ -1,4 +1,4 @@
-"""Cleaning on this machine (or through a server): ``clean``, ``ocr`` and ``demo``."""
+"""Cleaning on this machine (or through a server): ``clean``, ``ocr``, ``watch`` and ``demo``."""
 
 from __future__ import annotations
 

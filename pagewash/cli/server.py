@@ -1,6 +1,6 @@
 """Running the service: ``serve`` (the gateway) and ``worker`` (a Celery worker).
 
-A worker is started the way design.md says: GPU -> one process per GPU (CUDA must not live
+A worker is started to suit its device: GPU -> one process per GPU (CUDA must not live
 through fork) whose task threads feed one batcher; CPU -> prefork children that split the
 cores between them.
 """

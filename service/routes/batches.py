@@ -6,35 +6,23 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated
 
+import redis
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 
 from service.deps import BlobsDep, RedisDep
 from service.routes.jobs import ERRORS
 from service.schemas import Batch, BatchCreated, BatchJob, Rejected
 from service.submit import NotQueued, Options, check_options, submit
-from service.uploads import Refused, display_name, expand, read_capped
+from service.uploads import Page, Refused, display_name, expand, read_capped
 from worker.jobstore import jobs
+from worker.jobstore.blobs import BlobStore
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
 
-@router.post("", status_code=202, response_model=BatchCreated, responses=ERRORS)
-def create_batch(
-    request: Request,
-    r: RedisDep,
-    blobs: BlobsDep,
-    files: Annotated[list[UploadFile], File(description="images, PDFs, zip archives of them, or multi-page TIFFs")],
-    ocr: Annotated[bool, Form()] = False,
-    lang: Annotated[str, Form()] = "eng",
-    binarize: Annotated[bool, Form()] = False,
-    model: Annotated[str, Form()] = "default",
-    callback_url: Annotated[str | None, Form(description="POSTed each job's JSON when it finishes")] = None,
-    upscale: Annotated[str | None, Form(description="auto, off, 2 or 4, as for one job")] = None,
-    upscale_image: Annotated[bool | None, Form(description="as for one job")] = None,
-) -> BatchCreated:
-    """Submit many pages; files that are not usable images are listed under ``rejected`` and the
-    rest go ahead (422 when none is usable)."""
-    opts = check_options(Options(ocr, lang, binarize, model, callback_url or None, upscale or None, upscale_image))
+def accepted_pages(files: list[UploadFile], binarize: bool) -> tuple[list[Page], list[Refused]]:
+    """Each file read under the byte cap and expanded into its pages (zip members, TIFF
+    frames, a PDF as one page); what cannot be used is refused with the reason."""
     uploads, refused = [], []
     for f in files:
         name = display_name(f.filename)
@@ -50,21 +38,23 @@ def create_batch(
     if binarize:  # as for one job: a PDF's pages are written grey
         refused += [Refused(p.filename, 422, f"{p.filename}: binarize applies to images") for p in pages if p.pdf]
         pages = [p for p in pages if not p.pdf]
-    rejected = [Rejected(filename=e.filename, error=e.error, status=e.status) for e in refused]
     if not pages:
         status = refused[0].status if len({e.status for e in refused}) == 1 else 422
         raise HTTPException(status, "no usable image in the batch: " + "; ".join(e.error for e in refused))
-    batch_id = jobs.new_id()
-    ids = [jobs.new_id() for _ in pages]
-    # The batch record first: whatever fails below, every page is listed in it, and each page
-    # that could not be queued is a failed job with the reason (nothing is orphaned).
-    jobs.create_batch(r, batch_id, ids, [x.model_dump() for x in rejected])
+    return pages, refused
+
+
+def queue_pages(
+    request: Request, r: redis.Redis, blobs: BlobStore, batch_id: str, ids: list[str], pages: list[Page], opts: Options
+) -> list[BatchJob]:
+    """Store each page and queue its job. A multi-page file is stored once (each job reads its
+    own frame); once the broker fails, the pages left are failed with the reason, untried."""
     frames = Counter(p.source for p in pages)
     created: list[BatchJob] = []
     stored: set[int] = set()
-    broken = ""  # set once the broker failed: the remaining pages are failed without trying
+    broken = ""
     for job_id, page in zip(ids, pages):
-        if frames[page.source] > 1:  # a multi-page file is stored once; each job reads its own frame
+        if frames[page.source] > 1:
             key = f"{batch_id}/s{page.source}"
             if page.source not in stored:
                 blobs.put(key, page.data)
@@ -91,6 +81,34 @@ def create_batch(
             broken, status = f"not queued: the broker failed for an earlier page of the batch ({e})", "failed"
         url = str(request.url_for("get_job", job_id=job_id))
         created.append(BatchJob(id=job_id, filename=page.filename, page=page.index + 1, status_url=url, status=status))
+    return created
+
+
+@router.post("", status_code=202, response_model=BatchCreated, responses=ERRORS)
+def create_batch(
+    request: Request,
+    r: RedisDep,
+    blobs: BlobsDep,
+    files: Annotated[list[UploadFile], File(description="images, PDFs, zip archives of them, or multi-page TIFFs")],
+    ocr: Annotated[bool, Form()] = False,
+    lang: Annotated[str, Form()] = "eng",
+    binarize: Annotated[bool, Form()] = False,
+    model: Annotated[str, Form()] = "default",
+    callback_url: Annotated[str | None, Form(description="POSTed each job's JSON when it finishes")] = None,
+    upscale: Annotated[str | None, Form(description="auto, off, 2 or 4, as for one job")] = None,
+    upscale_image: Annotated[bool | None, Form(description="as for one job")] = None,
+) -> BatchCreated:
+    """Submit many pages; files that are not usable images are listed under ``rejected`` and the
+    rest go ahead (422 when none is usable)."""
+    opts = check_options(Options(ocr, lang, binarize, model, callback_url or None, upscale or None, upscale_image))
+    pages, refused = accepted_pages(files, binarize)
+    rejected = [Rejected(filename=e.filename, error=e.error, status=e.status) for e in refused]
+    batch_id = jobs.new_id()
+    ids = [jobs.new_id() for _ in pages]
+    # The batch record first: whatever fails below, every page is listed in it, and each page
+    # that could not be queued is a failed job with the reason (nothing is orphaned).
+    jobs.create_batch(r, batch_id, ids, [x.model_dump() for x in rejected])
+    created = queue_pages(request, r, blobs, batch_id, ids, pages, opts)
     return BatchCreated(
         id=batch_id, status_url=str(request.url_for("get_batch", batch_id=batch_id)), jobs=created, rejected=rejected
     )
