@@ -25,3 +25,10 @@ def test_missing_input_is_reported(tmp_path):
         timeout=120,
     )
     assert r.returncode == 1 and "no such file" in r.stderr
+
+
+def test_version_is_the_packages():
+    from importlib.metadata import version
+
+    r = subprocess.run([str(BIN), "--version"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == f"pagewash {version('pagewash')}"
