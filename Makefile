@@ -34,7 +34,7 @@ serve: install  # Redis (started if none answers), one worker and the gateway, f
 	BIN=$(BIN) deploy/serve-local.sh
 
 test: install
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -n auto --dist loadfile -m "not slow"
 
 test-slow: install
 	$(BIN)/pytest -q -m slow

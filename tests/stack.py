@@ -99,9 +99,11 @@ class Stack:
             time.sleep(0.3)
         raise RuntimeError(f"stack not ready in {timeout} s:\n" + "\n".join(self.log(n) for n in self.procs))
 
-    def log(self, name: str) -> str:
+    def log(self, name: str, tail: int | None = 4000) -> str:
+        """The process's log so far (its last ``tail`` characters; None: all of it)."""
         path = self.logs / f"{name}.log"
-        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return text if tail is None else text[-tail:]
 
     def close(self) -> None:
         for name in list(self.procs):

@@ -22,9 +22,9 @@ def test_a_pickled_task_message_is_refused_and_the_worker_goes_on(stack, api):
     sender.conf.update(task_serializer="pickle", accept_content=["pickle", "json"])
     sender.send_task("pagewash.clean", args=["0" * 32], queue="clean", serializer="pickle")
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and "untrusted content" not in stack.log("worker"):
+    while time.monotonic() < deadline and "untrusted content" not in stack.log("worker", tail=None):
         time.sleep(0.2)
-    assert "Refusing to deserialize untrusted content of type pickle" in stack.log("worker")
+    assert "Refusing to deserialize untrusted content of type pickle" in stack.log("worker", tail=None)
     assert wait_job(api, api.post("/v1/jobs", files={"file": ("p.png", crops(1)[0])}).json()["id"])["status"] == "done"
 
 
@@ -85,5 +85,5 @@ def test_caps_are_configurable(gateway):
 def test_api_key_never_reaches_the_logs(stack):
     httpx.get(stack.url + "/v1/jobs/" + "0" * 32, headers={"X-Api-Key": "wrong-secret-31337"})
     httpx.get(stack.url + "/v1/jobs/" + "0" * 32, headers={"X-Api-Key": API_KEY})
-    logs = stack.log("gateway") + stack.log("worker")
+    logs = stack.log("gateway", tail=None) + stack.log("worker", tail=None)
     assert "wrong-secret-31337" not in logs and API_KEY not in logs
