@@ -98,7 +98,6 @@ def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
     from pagewash.errors import PagewashError
 
     with_server(args)
-
     jobs = find_inputs([Path(p) for p in args.inputs])
     missing = [j.src for j in jobs if not j.src.exists()]
     for path in missing:
