@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     shutdown_grace: float = 60.0  # s a SIGTERMed worker lets its jobs finish before handing them back
     worker_heartbeat: float = 5.0  # seconds between a worker's liveness beats (readyz needs one within 3 beats)
     heartbeat_file: str = ""  # also touch this file on each beat (container health checks read its age)
+    sweep_interval: float = 10.0  # s between sweeps for unfinished jobs that no worker holds and no queue carries
+    orphan_grace: float = 30.0  # s such a job must stay so, over two sweeps or more, before it is sent again
     task_events: bool = False  # send Celery task events (for Flower's task views)
 
     @field_validator("upscale")

@@ -10,7 +10,7 @@ from fastapi import Depends, Header, HTTPException
 
 from pagewash.settings import Settings, get_settings
 from worker.jobstore.blobs import BlobStore, get_blobs
-from worker.jobstore.redisconn import get_redis
+from worker.jobstore.redisconn import get_redis, outage
 
 
 def require_api_key(x_api_key: Annotated[str | None, Header()] = None) -> None:
@@ -27,6 +27,15 @@ def require_api_key(x_api_key: Annotated[str | None, Header()] = None) -> None:
         raise HTTPException(401, "missing or invalid X-Api-Key header")
 
 
+def redis_up() -> redis.Redis:
+    """The Redis client; during an outage this process already saw, a 503 at once instead of
+    a request that hangs through the client's retries (the outage's watcher notices within a
+    second that Redis is back)."""
+    if outage.is_down:
+        raise redis.ConnectionError("Redis has been unreachable for a while")
+    return get_redis()
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-RedisDep = Annotated[redis.Redis, Depends(get_redis)]
+RedisDep = Annotated[redis.Redis, Depends(redis_up)]
 BlobsDep = Annotated[BlobStore, Depends(get_blobs)]

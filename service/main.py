@@ -8,12 +8,14 @@ import redis
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from kombu.exceptions import OperationalError
 
 from pagewash import __version__
 from pagewash.errors import PagewashError
 from service.deps import require_api_key
 from service.limits import BodyLimit, SecurityHeaders
 from service.routes import batches, health, jobs, metrics, web
+from worker.jobstore.redisconn import DOWN, outage
 
 log = logging.getLogger("pagewash.service")
 
@@ -39,9 +41,18 @@ def create_app() -> FastAPI:
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
     @app.exception_handler(redis.RedisError)
-    async def redis_error(request: Request, exc: redis.RedisError) -> JSONResponse:
-        log.warning("redis: %s", exc)
-        return JSONResponse({"detail": "the job store (Redis) is unavailable; try again shortly"}, status_code=503)
+    @app.exception_handler(OperationalError)  # the broker (the same Redis) refused the task
+    async def redis_error(request: Request, exc: Exception) -> JSONResponse:
+        """503 with ``Retry-After``: nothing was stored, or what was is removed (``submit``)."""
+        if isinstance(exc, (*DOWN, OperationalError)):
+            outage.down("gateway", exc)  # logged once per outage
+        else:
+            log.warning("redis: %s", exc)
+        return JSONResponse(
+            {"detail": "the job store (Redis) is unavailable; try again shortly"},
+            status_code=503,
+            headers={"Retry-After": outage.retry_after()},
+        )
 
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)

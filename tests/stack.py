@@ -112,12 +112,13 @@ class Stack:
 
 @dataclass
 class RedisServer:
-    """A redis-server of a test's own, with append-only persistence (fsync on every write),
-    for tests that crash and restart Redis."""
+    """A redis-server of a test's own, with append-only persistence (``fsync``: ``always``, or
+    ``everysec`` as compose runs it), for tests that stop, crash and restart Redis."""
 
     dir: Path
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    fsync: str = "always"
 
     @property
     def url(self) -> str:
@@ -135,7 +136,7 @@ class RedisServer:
             "--appendonly",
             "yes",
             "--appendfsync",
-            "always",
+            self.fsync,
             "--save",
             "",
         ]
@@ -148,6 +149,12 @@ class RedisServer:
             except redis.ConnectionError:
                 time.sleep(0.05)
         raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        """SIGTERM: Redis writes its append-only file out and exits (a container update)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(30)
 
     def kill(self) -> None:
         """SIGKILL: a crash, not a clean shutdown (only the append-only file saves the data)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from celery import Celery
 from kombu import Queue
 
+import worker.quiet  # noqa: F401  (Celery's reconnect errors once per outage)
 from pagewash.settings import get_settings
 
 CLEAN_QUEUE = "clean"  # denoising: the GPU (or CPU) workers
@@ -41,6 +42,9 @@ def make_app() -> Celery:
         },
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,  # keep reconnecting: a worker outlives a Redis restart
+        # A lost broker connection leaves running jobs alone: they wait for Redis to come back
+        # and record their results then (worker.pipeline), instead of being cut off and redone.
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         broker_transport_options={
             "visibility_timeout": settings.visibility_timeout,
             # Sweep for messages of vanished workers every few seconds (kombu's default is about

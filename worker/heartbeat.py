@@ -1,7 +1,13 @@
 """Worker liveness in Redis: each worker's main process sets a key with a short TTL every
 few seconds and deletes it on a clean shutdown. ``/readyz`` and ``/metrics`` read these keys,
-so they need neither Celery's broadcast ping nor a worker's answer. The same thread runs the
-reaper of dead workers' jobs (``worker.held``)."""
+so they need neither Celery's broadcast ping nor a worker's answer. The same thread keeps
+this worker's set of held jobs true, and runs the reaper of dead workers' jobs
+(``worker.held``) and the sweep for jobs nobody holds (``worker.sweep``).
+
+A Redis outage does not stop the thread: it notes the outage once (``outage``), keeps
+beating, and goes on when Redis answers. The heartbeat file (container health checks) is
+touched on every beat, Redis or not: a restarted worker would not bring Redis back, and it
+would cut off the jobs that are waiting for Redis to record their results."""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from pathlib import Path
 from celery.signals import worker_ready, worker_shutdown
 
 from pagewash.settings import get_settings
-from worker.jobstore.redisconn import get_redis
+from worker.jobstore.redisconn import DOWN, get_redis, outage, probe_client
 
 PREFIX = "pagewash:worker:"
 log = logging.getLogger(__name__)
@@ -29,18 +35,26 @@ def holder_id() -> str | None:
 
 
 def _beat(key: str, info: str, every: float, path: str) -> None:
-    from worker import held
+    from worker import held, sweep
 
+    settings = get_settings()
     while not _stop.is_set():
+        if path:
+            Path(path).touch()
         try:
+            probe_client(settings.redis_url).ping()  # 2 s at most: an outage never stalls the beat
             r = get_redis()
             r.set(key, info, ex=max(int(every * 3), 2))
-            if path:  # only after Redis took the beat: a worker cut off from Redis is unhealthy
-                Path(path).touch()
+            members = held.holding()
+            if members is not None:
+                held.sync(r, _holder[0], members)
             # each beat, one worker (whoever takes the lock) hands dead workers' jobs on
             held.reap(r, {held.holder(w["hostname"], w["pid"]) for w in alive(r)}, int(every))
-        except Exception as e:  # Redis away: keep beating, the worker reconnects when it is back
-            log.warning("heartbeat: %s", e)
+            sweep.run(r, settings.sweep_interval, settings.orphan_grace)
+        except DOWN as e:  # Redis away: keep beating; everything reconnects when it is back
+            outage.down("heartbeat", e)
+        except Exception:
+            log.exception("heartbeat")
         _stop.wait(every)
 
 

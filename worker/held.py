@@ -8,6 +8,11 @@ ones too), and the task removes it when it has run. Every worker's heartbeat thr
 runs the reaper, under a Redis lock so that one acts at a time. A holder whose heartbeat has
 expired (3 beats) has its jobs sent again.
 
+The set is only as true as the writes that reached Redis: a release lost to a Redis outage
+would leave a job "held" by a worker that has long let it go. So each beat also rewrites
+the set from Celery's own state of the requests this process has reserved or runs
+(``sync``), and the sweep (``worker.sweep``) trusts it.
+
 Resending is safe because the tasks are idempotent (``worker.pipeline.claim``): a job that
 finished is left alone, a job found running is redone, and each delivery counts an attempt,
 so the poison limit still applies. The broker's own redelivery, after the visibility timeout,
@@ -22,7 +27,7 @@ import os
 from celery.signals import task_postrun, task_received
 
 from worker.jobstore import jobs
-from worker.jobstore.redisconn import get_redis
+from worker.jobstore.redisconn import DOWN, get_redis, outage
 
 log = logging.getLogger(__name__)
 HELD = "pagewash:held:"  # + holder ("hostname:pid" of the worker's main process): set of "task|job id"
@@ -48,7 +53,9 @@ def _hold(request=None, **kwargs) -> None:
         return
     try:
         get_redis().sadd(HELD + holder(request.hostname, MAIN_PID), f"{request.name}|{request.args[0]}")
-    except Exception as e:  # Redis away: the visibility timeout still covers this job
+    except DOWN as e:  # Redis away: the next beat's sync records it
+        outage.down("held jobs", e)
+    except Exception as e:
         log.warning("held jobs: could not record %s: %s", request.id, e)
 
 
@@ -59,8 +66,41 @@ def _release(task=None, args=None, **kwargs) -> None:
         return
     try:
         get_redis().srem(HELD + holder(task.request.hostname, MAIN_PID), f"{task.name}|{args[0]}")
+    except DOWN as e:  # Redis away: the next beat's sync forgets it
+        outage.down("held jobs", e)
     except Exception as e:
         log.warning("held jobs: could not release %s: %s", args[0], e)
+
+
+def holding() -> set[str] | None:
+    """``task|job id`` for each job this process has reserved or is running, from Celery's
+    own bookkeeping (kept in the worker's main process, for every pool); None when it could
+    not be read this time."""
+    from celery.worker import state
+
+    for _ in range(3):  # the consumer thread may add a request while we look
+        try:
+            requests = (*state.reserved_requests, *state.active_requests)
+            break
+        except RuntimeError:
+            continue
+    else:
+        return None
+    return {f"{q.name}|{q.args[0]}" for q in requests if q.name in TASKS and q.args}
+
+
+def sync(r, who: str, members: set[str]) -> None:
+    """Make ``who``'s set exactly ``members`` (one transaction)."""
+    with r.pipeline() as p:
+        p.delete(HELD + who)
+        if members:
+            p.sadd(HELD + who, *members)
+        p.execute()
+
+
+def holders(r) -> list[str]:
+    """Every holder with a set, alive or not."""
+    return [_text(k)[len(HELD) :] for k in r.scan_iter(match=HELD + "*", count=100)]
 
 
 def held(r, who: str) -> list[tuple[str, str]]:
@@ -93,12 +133,12 @@ def requeue(r, who: str, refund: bool = False) -> int:
 
 def reap(r, live: set[str], lock_seconds: int) -> int:
     """Requeue the jobs of every holder not in ``live`` (the holders with a fresh heartbeat);
-    only the worker that takes the lock acts. The count of jobs sent again."""
+    only the worker that takes the lock acts. The count of jobs sent again.
+
+    Not within 3 beats of a Redis start: the heartbeats of live workers expired while it was
+    down (or were lost with it), and each worker needs a beat to say it is still there."""
     if not r.set(LOCK, str(MAIN_PID), nx=True, ex=max(lock_seconds, 1)):
         return 0
-    sent = 0
-    for key in r.scan_iter(match=HELD + "*", count=100):
-        who = _text(key)[len(HELD) :]
-        if who not in live:
-            sent += requeue(r, who)
-    return sent
+    if int(r.info("server").get("uptime_in_seconds", 0)) <= 3 * max(lock_seconds, 1) + 1:
+        return 0
+    return sum(requeue(r, who) for who in holders(r) if who not in live)

@@ -8,6 +8,11 @@ Idempotent by construction: a job that is gone (deleted, expired) or final (done
 is left alone; a job found ``running`` was cut off by a crash and is redone from its input,
 its result blobs overwritten under the same keys. Each delivery counts an attempt, and a
 job that has crashed its worker ``max_attempts`` times is failed instead of looping forever.
+
+Redis going away mid-job (a restart, a failover) is nobody's fault but the store's: the job
+neither fails nor ends quietly. Its task waits for Redis, for up to the job's deadline, and
+then runs the job again from its input within the same delivery (no attempt counted), so
+that its result, or its failure, is written once Redis takes writes (``run_claimed``).
 """
 
 from __future__ import annotations
@@ -20,13 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from kombu.exceptions import OperationalError
+
 from pagewash.errors import BadImage, JobTimeout, PagewashError
 from pagewash.imageio import encode_png, image_dpi, load_page, to_u8
 from pagewash.settings import get_settings, upscale_choice
 from worker.deadline import deadline
 from worker.jobstore import jobs
 from worker.jobstore.blobs import get_blobs
-from worker.jobstore.redisconn import get_redis
+from worker.jobstore.redisconn import DOWN, get_redis, outage, patiently, wait_for_redis
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,9 +48,13 @@ def timed(stages: dict[str, float], stage: str, fn: Callable[..., T], *args: Any
         stages[stage] = time.perf_counter() - t0
 
 
-def claim(job_id: str, counter: str) -> dict[str, str] | None:
+STORE_DOWN = (*DOWN, OperationalError)  # Redis away, as the job store or as the broker (kombu's error)
+
+
+def claim(job_id: str, counter: str, count: bool = True) -> dict[str, str] | None:
     """The job's record if this delivery should work on it, else None (gone, final, or out of
-    attempts, in which case it is failed here)."""
+    attempts, in which case it is failed here). ``count`` False: the same delivery again,
+    after Redis came back, which counts no attempt."""
     r = get_redis()
     job = jobs.get(r, job_id)
     if job is None:
@@ -54,6 +65,8 @@ def claim(job_id: str, counter: str) -> dict[str, str] | None:
         if job.get("callback") == "pending":  # the worker died between finishing and the webhook
             _send_callback(job_id)
         return None
+    if not count:
+        return job
     attempt = jobs.incr(r, job_id, counter)
     if attempt < 0:  # deleted or finished since we looked
         return None
@@ -144,14 +157,36 @@ def run_clean(job_id: str) -> None:
 
 
 def run_claimed(job_id: str, counter: str, steps: Callable[..., None], what: str) -> None:
+    """Claim the job and run its steps (``run_steps``). When Redis fails them, wait for it
+    (at most ``PAGEWASH_JOB_TIMEOUT`` seconds) and run them again: a job must not end with a
+    result nobody could record. Past that wait the error is raised, the task ends, and the
+    job, held by nobody and in no queue, is the sweep's (``worker.sweep``) once Redis is back."""
+    wait, until, count = get_settings().job_timeout, None, True
+    while True:
+        try:
+            return run_steps(job_id, counter, steps, what, count)
+        except STORE_DOWN as e:
+            outage.down(f"job {job_id}", e)
+            until = until or time.monotonic() + wait
+            if not wait_for_redis(until):
+                log.error("job %s: Redis still away after %g s; the sweep will send it again", job_id, wait)
+                raise
+            log.warning("job %s: Redis answers again; running the job again", job_id)
+            count = False
+
+
+def run_steps(job_id: str, counter: str, steps: Callable[..., None], what: str, count: bool) -> None:
     """Claim the job, run ``steps(job_id, job, stages)``, and end the job failed with a reason
-    for whatever they raise: a bug must fail the job, not kill the worker or loop."""
-    job = claim(job_id, counter)
+    for whatever they raise: a bug must fail the job, not kill the worker or loop. Redis
+    errors are raised: they are not the job's."""
+    job = claim(job_id, counter, count)
     if job is None:
         return
     stages: dict[str, float] = {}
     try:
         steps(job_id, job, stages)
+    except STORE_DOWN:
+        raise
     except PagewashError as e:
         finish(job_id, "failed", error=f"{what}: {e}" if what else str(e), **{"t_" + k: v for k, v in stages.items()})
     except Exception as e:
@@ -293,12 +328,13 @@ def deliver_callback(job_id: str) -> str:
     """POST the finished job's JSON to its callback_url once (the task retries)."""
     from worker import webhook
 
-    job = jobs.get(get_redis(), job_id)
+    settings = get_settings()
+    job = patiently("webhook", jobs.get, get_redis(), job_id, wait=settings.job_timeout)
     if job is None:
         return "gone"
     url = jobs.options(job).get("callback_url")
     if not url:
         return "none"
-    code = webhook.post(url, jobs.describe(job), get_settings().allow_private_callbacks)
-    jobs.update(get_redis(), job_id, callback=f"delivered ({code})")
+    code = webhook.post(url, jobs.describe(job), settings.allow_private_callbacks)
+    patiently("webhook", jobs.update, get_redis(), job_id, callback=f"delivered ({code})", wait=settings.job_timeout)
     return "delivered"

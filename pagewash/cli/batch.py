@@ -39,6 +39,9 @@ class Summary:
     pages: int = 0
     skipped: int = 0
     failed: list[tuple[Path, str]] = field(default_factory=list)
+    # not done because the service was away (busy past the retries, or unreachable): nothing
+    # is wrong with these files, and a rerun (or the hot folder's next round) resumes them
+    away: list[tuple[Path, str]] = field(default_factory=list)
 
     def line(self, out: Path) -> str:
         text = f"cleaned {self.pages} page(s) from {self.files} file(s) into {out}"
@@ -46,6 +49,8 @@ class Summary:
             text += f", skipped {self.skipped} already done"
         if self.failed:
             text += f", {len(self.failed)} failed"
+        if self.away:
+            text += f", {len(self.away)} not done while the service was away (run again to resume)"
         return text
 
 

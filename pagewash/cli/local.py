@@ -117,8 +117,10 @@ def run_clean(args: argparse.Namespace, *, ocr_always: bool = False) -> int:
             return e.exit_code
     for path, message in summary.failed:
         print(f"pagewash: {path}: {message}", file=sys.stderr)
+    for path, message in summary.away:
+        print(f"pagewash: {path}: not done, the service was away: {message}", file=sys.stderr)
     print(summary.line(out))
-    return 1 if summary.failed or missing else 0
+    return 1 if summary.failed or summary.away or missing else 0
 
 
 def run_watch(args: argparse.Namespace) -> int:

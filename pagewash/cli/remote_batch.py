@@ -18,7 +18,7 @@ from typing import Any
 from pagewash.cli.batch import Job, OcrOptions, Summary, already_done, is_pdf_file, output_paths, pdf_outputs
 from pagewash.cli.statefile import StateFile
 from pagewash.client import Client
-from pagewash.errors import BadImage, JobFailed, NotFound, ServiceError
+from pagewash.errors import BadImage, Busy, JobFailed, NotFound, ServiceError, Unreachable
 
 STATE = ".pagewash-server.json"
 OCR_RESULT = {"txt": "text", "hocr": "hocr", "tsv": "tsv"}
@@ -131,6 +131,9 @@ def clean_via_server(
                 summary.files += 1
                 if error:
                     summary.failed.append((job.src, error))
+        except (Busy, Unreachable) as e:  # the service, not the file: kept for the next run
+            with counting:
+                summary.away.append((job.src, str(e)))
         except (ServiceError, BadImage, OSError) as e:
             with counting:
                 summary.failed.append((job.src, str(e)))

@@ -135,9 +135,18 @@ class Counts:
 
 
 def run_one(
-    path: Path, root: Path, process: Callable[[Job], Summary], state: StateFile, opts: Options, report, counts: Counts
+    path: Path,
+    root: Path,
+    process: Callable[[Job], Summary],
+    state: StateFile,
+    opts: Options,
+    report,
+    counts: Counts,
+    gate: Gate,
 ) -> None:
-    """One settled file: clean it (``process``), record it, move it on, report it."""
+    """One settled file: clean it (``process``), record it, move it on, report it. A file the
+    service could not take (away or busy past the client's retries) stays in place, and the
+    gate holds the folder until the service answers again."""
     rel = path.relative_to(root)
     key = file_key(path)
     state.set(str(rel), None)  # not done until it is
@@ -145,6 +154,10 @@ def run_one(
     t0 = time.monotonic()
     try:
         summary = process(Job(path, rel.with_suffix("")))
+        if summary.away:  # the service is away: the file stays where it is, for a later round
+            report(f"{rel}: the service is away; kept to try again ({summary.away[0][1]})")
+            gate.away()
+            return
         error = "; ".join(message for _, message in summary.failed) or None
     except Exception as e:  # a watcher runs for months: one file's surprise fails that file only
         log.exception("%s: unexpected error", rel)
@@ -178,6 +191,10 @@ class Gate:
             return True
         self.waiting, self.backoff = False, 1.0
         return False
+
+    def away(self) -> None:
+        """A file came back not done because the service was away: wait before the next try."""
+        self.retry_at, self.backoff = time.monotonic() + self.backoff, min(self.backoff * 2, 30.0)
 
 
 def reap(in_hand: dict[Path, Future]) -> None:
@@ -230,7 +247,7 @@ def watch(
             if gate.holds(now, bool(ready)):
                 continue
             for path in ready:
-                in_hand[path] = pool.submit(run_one, path, root, process, state, opts, report, counts)
+                in_hand[path] = pool.submit(run_one, path, root, process, state, opts, report, counts, gate)
             if stop.is_set():
                 break
     finally:

@@ -17,7 +17,7 @@ from pagewash.settings import get_settings
 from worker.celery_app import QUEUES
 from worker.heartbeat import alive
 from worker.jobstore import jobs
-from worker.jobstore.redisconn import probe_client
+from worker.jobstore.redisconn import DOWN, outage, probe_client
 
 router = APIRouter(tags=["health"])
 PROBE_KEY = "pagewash:probe"
@@ -43,8 +43,19 @@ def readyz() -> JSONResponse:
         r.set(PROBE_KEY, str(time.time()), ex=60)  # a full store (noeviction) or a read-only replica fails here
         body = {"redis": "ok", **fleet(r)}
     except Exception as e:
-        return JSONResponse({"redis": f"unavailable: {type(e).__name__}: {e}"[:300], "workers": []}, status_code=503)
+        return unavailable(e, {"workers": []})
+    outage.up()  # routes take jobs again at once, not at the watcher's next ping
     return JSONResponse(body)
+
+
+def unavailable(e: Exception, extra: dict) -> JSONResponse:
+    """503 for a Redis that failed the probe, with how long this process has seen it away."""
+    if isinstance(e, DOWN):
+        outage.down("readyz", e)
+    body = {"redis": f"unavailable: {type(e).__name__}: {e}"[:300], **extra}
+    if outage.since is not None:
+        body["redis_down_for_s"] = round(time.time() - outage.since, 1)
+    return JSONResponse(body, status_code=503, headers={"Retry-After": outage.retry_after()})
 
 
 @router.get("/v1/status", responses={503: {"description": "Redis unreachable"}})
@@ -54,5 +65,5 @@ def status() -> JSONResponse:
     try:
         body = {"redis": "ok", **fleet(r), "jobs": jobs.stats(r)}
     except Exception as e:
-        return JSONResponse({"redis": f"unavailable: {type(e).__name__}"}, status_code=503)
+        return unavailable(e, {})
     return JSONResponse(body)

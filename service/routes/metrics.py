@@ -1,5 +1,6 @@
 """``/metrics`` in Prometheus' text format, read from Redis at scrape time so that every
-gateway replica reports the same numbers for the whole fleet."""
+gateway replica reports the same numbers for the whole fleet. During a Redis outage it
+still answers, with ``pagewash_redis_up 0`` and no fleet numbers (those live in Redis)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,25 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from worker.celery_app import QUEUES
 from worker.heartbeat import alive
 from worker.jobstore import jobs
-from worker.jobstore.redisconn import get_redis
+from worker.jobstore.redisconn import DOWN, get_redis, outage
 
 router = APIRouter(tags=["health"])
 
 
 class FleetCollector:
     def collect(self):
+        try:
+            fleet = [] if outage.is_down else list(self.fleet())
+        except DOWN as e:
+            outage.down("metrics", e)
+            fleet = []
+        yield GaugeMetricFamily("pagewash_redis_up", "1 when this gateway reaches Redis", value=int(not outage.is_down))
+        yield CounterMetricFamily(
+            "pagewash_redis_outages", "Redis outages this gateway process has seen begin", value=outage.count
+        )
+        yield from fleet
+
+    def fleet(self):
         r = get_redis()
         stats = jobs.stats(r)
         gauge = GaugeMetricFamily("pagewash_jobs", "jobs now queued or running", labels=["status"])
@@ -34,7 +47,7 @@ class FleetCollector:
         for q in QUEUES:
             depth.add_metric([q], r.llen(q))
         yield depth
-        yield GaugeMetricFamily("pagewash_workers_alive", "workers with a recent heartbeat", value=len(alive()))
+        yield GaugeMetricFamily("pagewash_workers_alive", "workers with a recent heartbeat", value=len(alive(r)))
         hist = HistogramMetricFamily("pagewash_stage_seconds", "seconds per job stage", labels=["stage"])
         for stage, h in jobs.histograms(r).items():
             buckets = [(f"{b:g}", h.get(f"{b:g}", 0.0)) for b in jobs.BUCKETS] + [("+Inf", h.get("count", 0.0))]

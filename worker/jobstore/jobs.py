@@ -3,7 +3,9 @@
 A job moves ``queued -> running -> done | failed``; ``done`` and ``failed`` are final, and
 every transition goes through one Lua script that refuses to leave them. That is what makes
 Celery's redelivery safe: a job redelivered after it finished finds a final status and stops.
-The same script keeps the queued/running gauges and done/failed counters for ``/metrics``.
+The same script keeps the queued/running gauges and done/failed counters for ``/metrics``,
+and the set of unfinished jobs (``UNFINISHED``) that the sweep (``worker.sweep``) checks for
+jobs nobody holds.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ JOB = "pagewash:job:"
 BATCH = "pagewash:batch:"
 STATS = "pagewash:stats"
 HIST = "pagewash:hist:"
+UNFINISHED = "pagewash:unfinished"  # ids of jobs created and not yet final (nor deleted)
 ID = re.compile(r"^[0-9a-f]{32}$")
 FINAL = ("done", "failed")
 RESULTS = ("image", "text", "hocr", "tsv", "pdf")  # result blobs a job may have, under "<job id>/<name>"
@@ -35,7 +38,8 @@ local old = redis.call('HGET', KEYS[1], 'status')
 if not old then return 0 end
 if old == 'done' or old == 'failed' then return -1 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1])
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if ARGV[1] == 'done' or ARGV[1] == 'failed' then redis.call('SREM', KEYS[3], ARGV[#ARGV]) end
+for i = 3, #ARGV - 1, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 if old ~= ARGV[1] then
   redis.call('HINCRBY', KEYS[2], old, -1)
@@ -54,6 +58,7 @@ local job = redis.call('HGETALL', KEYS[1])
 if #job == 0 then return job end
 local s = redis.call('HGET', KEYS[1], 'status')
 redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[3], ARGV[1])
 if s and s ~= 'done' and s ~= 'failed' then redis.call('HINCRBY', KEYS[2], s, -1) end
 return job
 """
@@ -88,6 +93,7 @@ def create(r: redis.Redis, job_id: str, fields: dict[str, Any]) -> None:
         p.expire(JOB + job_id, get_settings().job_ttl)
         p.hincrby(STATS, "queued", 1)
         p.hincrby(STATS, "submitted", 1)
+        p.sadd(UNFINISHED, job_id)
         p.execute()
 
 
@@ -103,7 +109,8 @@ def transition(r: redis.Redis, job_id: str, status: str, **fields: Any) -> int:
     """Move a job to ``status`` and set ``fields``: 1 done, 0 no such job (deleted or expired),
     -1 refused because the job already finished."""
     script = r.register_script(_TRANSITION)
-    return int(script(keys=[JOB + job_id, STATS], args=[status, get_settings().job_ttl, *_flat(fields)]))
+    args = [status, get_settings().job_ttl, *_flat(fields), job_id]  # the id last: the fields are pairs
+    return int(script(keys=[JOB + job_id, STATS, UNFINISHED], args=args))
 
 
 def update(r: redis.Redis, job_id: str, **fields: Any) -> bool:
@@ -122,10 +129,21 @@ def delete(r: redis.Redis, job_id: str) -> dict[str, str] | None:
     moves the job at the same moment); returns it, so callers can delete its blobs."""
     if not valid_id(job_id):
         return None
-    flat = r.register_script(_DELETE)(keys=[JOB + job_id, STATS])
+    flat = r.register_script(_DELETE)(keys=[JOB + job_id, STATS, UNFINISHED], args=[job_id])
     if not flat:
         return None
     return {flat[i].decode(): flat[i + 1].decode() for i in range(0, len(flat), 2)}
+
+
+def unfinished(r: redis.Redis) -> list[str]:
+    """Ids of the jobs that were created and are neither final nor deleted; some may have
+    expired since, which ``forget`` drops."""
+    return [v.decode() for v in r.smembers(UNFINISHED)]
+
+
+def forget(r: redis.Redis, *job_ids: str) -> None:
+    if job_ids:
+        r.srem(UNFINISHED, *job_ids)
 
 
 def timings(job: dict[str, str]) -> dict[str, float]:
