@@ -1,0 +1,111 @@
+"""The page's skew, measured and undone: text lines are horizontal again before Tesseract's
+layout analysis looks for them.
+
+The angle is the one at which the page's text pixels, projected onto the vertical axis,
+pile up into the sharpest rows (the sum of squares of the row profile peaks when the text
+lines lie along the rows). A coarse search over +-10 degrees in 0.5-degree steps at about
+1000 px wide, then a fine one in 0.05-degree steps around its best at about 2000 px, and a
+parabola through the fine peak. Only text-like pixels count: connected components that are
+too tall, too wide or too solid to be letters (rules, stains, dark borders, photos) are
+left out, so the rules of a form or a scanner streak do not pull the angle to zero.
+
+Projecting pixel coordinates needs no rotated copies of the page: each angle costs one
+``bincount``. Measured on generator pages at known angles: ``docs/benchmarks.md#deskew``.
+
+Tesseract's own angle (the median slope of its line baselines) is the comparison; OCRmyPDF's
+``--deskew`` uses it, and it can be badly off (OCRmyPDF #1549).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from pagewash.imageio import to_u8
+
+LIMIT = 10.0  # degrees either way: scans are rarely skewed more; beyond is the orientation step's business
+STRAIGHT = 0.1  # degrees: a page within this is left as it is, byte for byte
+COARSE_WIDTH, FINE_WIDTH = 1000, 2000  # pixels wide the two searches work at
+MIN_PIXELS = 400  # text pixels below this: too little text to measure (a blank or a photo), angle 0
+
+
+def text_pixels(page: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of the pixels of letter-like ink, about the centre, on the page scaled to ``width``."""
+    u8 = to_u8(page)
+    h, w = u8.shape
+    s = min(1.0, width / w)
+    small = cv2.resize(u8, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA) if s < 1 else u8
+    if small.mean() < 110:  # light text on a dark ground (a slide)
+        small = 255 - small
+    k = max(15, (min(small.shape) // 40) | 1)  # wider than a stroke: the closing is the paper around the ink
+    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    ink = (small.astype(np.float32) < 0.8 * np.maximum(paper.astype(np.float32), 1)).astype(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    H, W = small.shape
+    cw, ch, area = stats[:, 2], stats[:, 3], stats[:, 4]
+    letter = (ch >= 2) & (ch <= H / 25) & (cw <= W / 8) & (area >= 3) & (area <= 0.9 * cw * ch + 1)
+    letter[0] = False  # the background
+    ys, xs = np.nonzero(letter[labels])
+    return xs.astype(np.float32) - W / 2, ys.astype(np.float32) - H / 2
+
+
+def sharpness(xs: np.ndarray, ys: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    """For each angle, the sum of squares of the row profile of the points turned by it."""
+    out = np.empty(len(angles))
+    for i, a in enumerate(np.deg2rad(angles)):
+        rows = ys * np.cos(a) + xs * np.sin(a)
+        profile = np.bincount((rows - rows.min()).astype(np.int32)).astype(np.float64)
+        out[i] = (profile * profile).sum()
+    return out
+
+
+def estimate(page: np.ndarray, limit: float = LIMIT) -> float:
+    """The page's skew in degrees, counter-clockwise positive (``rotate(page, -angle)``
+    straightens it); 0 where there is too little text to tell."""
+    xs, ys = text_pixels(page, COARSE_WIDTH)
+    if len(xs) < MIN_PIXELS:
+        return 0.0
+    coarse = np.arange(-limit, limit + 1e-9, 0.5)
+    best = float(coarse[np.argmax(sharpness(xs, ys, coarse))])
+    xs, ys = text_pixels(page, FINE_WIDTH)
+    if len(xs) < MIN_PIXELS:
+        return best
+    fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.05)
+    s = sharpness(xs, ys, fine)
+    i = int(np.argmax(s))
+    if 0 < i < len(s) - 1:  # the parabola through the peak and its neighbours
+        bend = s[i - 1] - 2 * s[i] + s[i + 1]
+        return float(fine[i] + (0.05 * (s[i - 1] - s[i + 1]) / (2 * bend) if bend else 0.0))
+    return float(fine[i])
+
+
+def rotation(shape: tuple[int, int], angle: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The 2x3 affine matrix that turns a page of ``shape`` by ``angle`` degrees about its
+    centre onto a canvas just large enough to hold all of it, and that canvas's (H, W)."""
+    h, w = shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(m[0, 0]), abs(m[0, 1])
+    nw, nh = int(np.ceil(w * cos + h * sin)), int(np.ceil(w * sin + h * cos))
+    m[0, 2] += nw / 2 - w / 2
+    m[1, 2] += nh / 2 - h / 2
+    return m, (nh, nw)
+
+
+def rotate(page: np.ndarray, angle: float) -> np.ndarray:
+    """The page turned by ``angle`` degrees (counter-clockwise positive) on a canvas that holds
+    all of it, the new corners white; the page itself (not a copy) when the angle is 0."""
+    if angle == 0:
+        return page
+    m, (nh, nw) = rotation(page.shape, angle)
+    white = 255 if page.dtype == np.uint8 else 1.0
+    out = cv2.warpAffine(page, m, (nw, nh), flags=cv2.INTER_CUBIC, borderValue=white)
+    return out if page.dtype == np.uint8 else np.clip(out, 0.0, 1.0)
+
+
+def straighten(page: np.ndarray) -> tuple[np.ndarray, float]:
+    """(the page with its skew undone, the skew in degrees); a page within ``STRAIGHT`` of
+    level comes back as it was, with angle 0."""
+    angle = estimate(page)
+    if abs(angle) < STRAIGHT:
+        return page, 0.0
+    return rotate(page, -angle), angle
