@@ -1,0 +1,140 @@
+"""How well the structure steps work, measured: deskew on generator pages at known angles,
+orientation on held-out generator pages and on real forms turned by each quarter (against
+Tesseract's OSD), ruling-line removal by word recall on real forms.
+
+    python -m pagewash.bench.structure --funsd ../shared/realval/funsd-train
+
+The real forms are for checking and selection only (never training). Results go to
+``benchmarks/structure.json``; ``docs/benchmarks.md`` quotes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from pagewash import deskew, lines, orient, tesseract
+from pagewash.engine import denoise
+from pagewash.imageio import load_page, resize_to, to_u8
+from pagewash.metrics import word_recall
+from pagewash.model_store import get_model
+
+
+def turned(page: np.ndarray, k: int) -> np.ndarray:
+    return np.ascontiguousarray(np.rot90(page, k))
+
+
+def deskew_accuracy(pages: int) -> dict:
+    """Errors in degrees on generator pages (held-out fonts) turned by a uniform angle in
+    +-10 degrees: the clean page, the degraded page, and the degraded page once cleaned
+    (where the chain measures it)."""
+    from training.degrade import degrade
+    from training.render import render_page
+
+    model = get_model("default")
+    errors: dict[str, list[float]] = {"clean": [], "degraded": [], "degraded, cleaned": []}
+    seconds = []
+    for seed in tqdm(range(pages), desc="deskew", unit="page"):
+        rng = random.Random(f"deskew-bench:{seed}")
+        w = rng.randint(900, 1800)
+        img, _, _ = render_page(rng, "val", w, int(w * rng.uniform(1.2, 1.45)))
+        angle = rng.uniform(-10, 10)
+        clean = deskew.rotate(img.astype(np.float32) / 255, angle)
+        noisy, _ = degrade(np.random.default_rng(seed), clean, None, rng.uniform(0.3, 1.0), 0.3)
+        noisy = np.clip(noisy, 0, 1).astype(np.float32)
+        t0 = time.perf_counter()
+        errors["clean"].append(abs(deskew.estimate(clean) - angle))
+        seconds.append(time.perf_counter() - t0)
+        errors["degraded"].append(abs(deskew.estimate(noisy) - angle))
+        errors["degraded, cleaned"].append(abs(deskew.estimate(denoise(model, noisy)) - angle))
+    out = {
+        k: {"mean": float(np.mean(v)), "worst": float(np.max(v)), "within_0.25": float(np.mean(np.array(v) <= 0.25))}
+        for k, v in errors.items()
+    }
+    return {"pages": pages, "median_ms": 1000 * float(np.median(seconds)), **out}
+
+
+def osd_quarter(page: np.ndarray) -> int | None:
+    """Tesseract's OSD answer as np.rot90 quarters, or None where it gives none."""
+    import pytesseract
+    from PIL import Image
+
+    try:
+        osd = pytesseract.image_to_osd(Image.fromarray(to_u8(page)), config="--psm 0 -c min_characters_to_try=5")
+    except pytesseract.TesseractError:
+        return None
+    found = re.search(r"Rotate: (\d+)", osd)
+    return {0: 0, 90: 1, 180: 2, 270: 3}.get(int(found.group(1))) if found else None
+
+
+def orientation_accuracy(funsd: Path | None, pages: int) -> dict:
+    """Share of (page, quarter) found: held-out generator pages, and real forms turned."""
+    from training.orient import page_accuracy
+
+    out: dict = {"generator_val": page_accuracy(orient.load(), range(pages)), "generator_pages": pages}
+    if funsd is not None and funsd.is_dir():
+        right = osd_right = n = 0
+        seconds = []
+        for path in tqdm(sorted(funsd.glob("*.png")), desc="orientation", unit="form"):
+            form = load_page(path)
+            for k in range(4):
+                t = turned(form, k)
+                t0 = time.perf_counter()
+                right += orient.quarter(t)[0] == k
+                seconds.append(time.perf_counter() - t0)
+                osd_right += osd_quarter(t) == k
+                n += 1
+        out |= {"funsd_turned": right / n, "funsd_osd": osd_right / n, "funsd_n": n}
+        out["median_ms"] = 1000 * float(np.median(seconds))
+    return out
+
+
+def lines_recall(funsd: Path, pages: int) -> dict:
+    """Word recall of Tesseract (--psm 3) on real forms upscaled 2x (bicubic), with and without
+    their ruling lines."""
+    rows = []
+    for path in tqdm(sorted(funsd.glob("*.png"))[:pages], desc="lines", unit="form"):
+        form = load_page(path)
+        big = resize_to(to_u8(form), (form.shape[0] * 2, form.shape[1] * 2))
+        truth = path.with_suffix(".gt.txt").read_text()
+        without, _ = lines.remove_lines(big)
+        rows.append(
+            (
+                word_recall(truth, tesseract.ocr(big, formats=("txt",)).text),
+                word_recall(truth, tesseract.ocr(without, formats=("txt",)).text),
+            )
+        )
+    r = np.array(rows)
+    return {
+        "forms": len(r),
+        "with_lines": float(r[:, 0].mean()),
+        "lines_removed": float(r[:, 1].mean()),
+        "worse_by_0.05": int((r[:, 1] < r[:, 0] - 0.05).sum()),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--funsd", type=Path, default=Path("../shared/realval/funsd-train"), help="real forms folder")
+    ap.add_argument("--pages", type=int, default=100, help="generator pages per measurement")
+    ap.add_argument("--forms", type=int, default=30, help="real forms for the line-removal recall")
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/structure.json"))
+    args = ap.parse_args()
+    funsd = args.funsd if args.funsd.is_dir() else None
+    result = {"deskew": deskew_accuracy(args.pages), "orientation": orientation_accuracy(funsd, args.pages)}
+    if funsd is not None:
+        result["lines"] = lines_recall(funsd, args.forms)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    tqdm.write(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Ruling lines out of the page Tesseract reads: table grids, form boxes, underlines, rules.
+
+Tesseract's layout analysis takes long rules for layout: it splits a table into blocks of
+cells, drops the words that touch a border, or reads a boxed field as an image. Classical
+morphology finds them well on document scans: an opening with a long thin kernel keeps
+only runs of ink far longer than any letter, after a closing has joined the small breaks
+of a faint or dotted rule. What it finds is painted with the paper around it.
+
+The hard part is letters that touch or cross a rule. A rule pixel with letter ink right
+above and right below it (a stroke that crosses the rule: the stem of a T, a 7 struck
+through) is kept, so the letter stays whole; a letter that only sits on an underline loses
+nothing of its own when the underline goes.
+
+Only the page for OCR changes: the page a person gets keeps its lines unless asked.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from pagewash.imageio import to_u8
+from pagewash.textsize import xheight
+
+MIN_LENGTH = 0.06  # of the page's width (height, for vertical rules): shorter runs are letters and dashes
+MIN_LENGTH_PX = 40  # ... and never shorter than this many pixels
+MIN_LENGTH_X = 8.0  # ... nor than this many x-heights (a stem or a bar of large type is no rule)
+MAX_THICKNESS_X = 0.6  # a rule is thinner than this many x-heights (a letter's stroke of bold type is not)
+GAP = 3  # pixels of break closed along a rule (faint and broken rules)
+MIN_FILL = 0.6  # share of a rule's run that is ink (the rest: the breaks the closing joined)
+MAX_CROSSED = 0.3  # share of a rule's length that letters' strokes cross; more, and it is text
+REACH = 6  # pixels above and below a rule pixel where a crossing stroke's ink is looked for
+
+
+def ink_of(page: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(uint8 0/1 dark-on-light ink against the local paper, so shadows and stains do not
+    count; that paper, uint8)."""
+    u8 = to_u8(page)
+    k = max(15, (min(u8.shape) // 40) | 1)
+    paper = cv2.morphologyEx(u8, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    return (u8.astype(np.float32) < 0.75 * np.maximum(paper.astype(np.float32), 1)).astype(np.uint8), paper
+
+
+def rules(ink: np.ndarray, horizontal: bool, x_height: float | None) -> np.ndarray:
+    """uint8 (0/1) mask of the ink that belongs to long, thin horizontal (or vertical) rules."""
+    h, w = ink.shape
+    length = max(MIN_LENGTH_PX, int((w if horizontal else h) * MIN_LENGTH), int(MIN_LENGTH_X * (x_height or 0)))
+    join = (GAP * 2 + 1, 1) if horizontal else (1, GAP * 2 + 1)
+    along = (length, 1) if horizontal else (1, length)
+    joined = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, join))
+    long = cv2.morphologyEx(joined, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
+    if not long.any():
+        return long
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(long, connectivity=8)
+    across = stats[:, cv2.CC_STAT_HEIGHT] if horizontal else stats[:, cv2.CC_STAT_WIDTH]
+    span = stats[:, cv2.CC_STAT_WIDTH] if horizontal else stats[:, cv2.CC_STAT_HEIGHT]
+    # the share of each found run that is ink: a rule is mostly ink, the joined feet of a
+    # word's letters along its baseline are mostly gaps
+    filled = np.bincount(labels.ravel(), weights=(ink & long).ravel(), minlength=n) / np.maximum(stats[:, 4], 1)
+    thin = (across <= max(4, MAX_THICKNESS_X * (x_height or 8))) | (span >= 20 * across)
+    # and a rule stands alone: ink right above and below most of its length is a line of
+    # text (tightly set type joined along its x-band), with a few crossing strokes it is a rule
+    crossed = crossings(ink, (long & ink).astype(np.uint8), horizontal)
+    crossed_share = np.bincount(labels.ravel(), weights=crossed.ravel(), minlength=n) / np.maximum(stats[:, 4], 1)
+    keep = thin & (filled >= MIN_FILL) & (crossed_share <= MAX_CROSSED)
+    keep[0] = False
+    return keep[labels].astype(np.uint8) & ink
+
+
+def crossings(ink: np.ndarray, rule: np.ndarray, horizontal: bool) -> np.ndarray:
+    """The rule pixels a letter's stroke runs through: ink off the rule within ``REACH``
+    pixels above and below them (left and right, for a vertical rule)."""
+    edge = cv2.dilate(rule, np.ones((3, 1) if horizontal else (1, 3), np.uint8))
+    rest = ink & (1 - edge)
+    d = REACH
+    kernel = np.ones((d + 1, 1) if horizontal else (1, d + 1), np.uint8)
+    before = cv2.dilate(rest, kernel, anchor=(0, d) if horizontal else (d, 0))  # ink within d above (left)
+    after = cv2.dilate(rest, kernel, anchor=(0, 0))  # ink within d below (right)
+    return rule & before & after
+
+
+def letter_height(ink: np.ndarray) -> float | None:
+    """A stand-in for the x-height where the text is too sparse to measure it (a form of a
+    few labels): 0.6 times the median height of the letter-sized pieces of ink."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    h, w = ink.shape
+    ch, cw = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    letters = ch[(ch >= 4) & (ch < h / 5) & (cw < w / 5)]
+    return 0.6 * float(np.median(letters)) if len(letters) else None
+
+
+def line_mask(page: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the pixels of the page's ruling lines less the strokes that cross them, the ink that
+    stays), both boolean (H, W)."""
+    ink, _ = ink_of(page)
+    x_height = xheight(to_u8(page).astype(np.float32) / 255) or letter_height(ink)
+    mask = np.zeros_like(ink)
+    for horizontal in (True, False):
+        rule = rules(ink, horizontal, x_height)
+        if rule.any():
+            mask |= rule & (1 - crossings(ink, rule, horizontal))
+    return mask.astype(bool), (ink & (1 - mask)).astype(bool)
+
+
+def remove_lines(page: np.ndarray) -> tuple[np.ndarray, bool]:
+    """(the page with its ruling lines painted over with the paper around them, whether there
+    were any); the page itself when there were none. Same dtype and size as ``page``."""
+    mask, stays = line_mask(page)
+    if not mask.any():
+        return page, False
+    # the rule's soft edge goes too, but never a pixel of the ink that stays
+    paint = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & ~stays
+    _, paper = ink_of(page)
+    out = page.copy()
+    out[paint] = paper[paint] if page.dtype == np.uint8 else paper[paint].astype(np.float32) / 255
+    return out, True

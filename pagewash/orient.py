@@ -1,0 +1,104 @@
+"""Which way up is the page: a quarter turn (0, 90, 180 or 270 degrees) found by a small
+CNN that reads patches of the page's text.
+
+Tesseract with ``--psm 3`` reads a page turned a quarter as next to nothing, and its own
+orientation detection (OSD) misreads forms and sparse pages. Text lines alone tell 0 from
+90 degrees, but 0 from 180 needs the letters' shapes (an ascender-descender count fails on
+forms in capitals). So the page is scaled until its x-height is about 8 px, the most inky
+96x96 patches are cut from it, and the network's log-probabilities over the patches are
+summed. The network (about 100k weights, 400 KB) is trained on generator pages of every block type,
+slides and forms included (``training/orient.py``). Accuracy and cost:
+``docs/benchmarks.md#orientation``.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from pagewash.imageio import to_u8
+from pagewash.textsize import xheight
+
+WEIGHTS = Path(__file__).parent / "weights" / "orient.pt"
+CROP = 96  # pixels square, at the working scale
+XHEIGHT = 8.0  # pixels: the text's x-height at the working scale
+PATCHES = 12  # patches per page
+MIN_INK = 0.02  # share of a patch's pixels that are ink for it to count
+
+
+class OrientNet(nn.Module):
+    """A strided stem, four conv-and-pool blocks and a linear head: a 96x96 patch (1 = ink)
+    -> 4 logits, one per counter-clockwise quarter turn the patch has had."""
+
+    def __init__(self, width: int = 16):
+        super().__init__()
+        chans = [width, width * 2, width * 4, width * 4, width * 4]
+        layers: list[nn.Module] = [nn.Conv2d(1, width, 5, stride=2, padding=2, bias=False)]
+        layers += [nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+        for a, b in zip(chans, chans[1:]):
+            layers += [nn.Conv2d(a, b, 3, padding=1, bias=False), nn.BatchNorm2d(b), nn.ReLU(inplace=True)]
+            layers.append(nn.MaxPool2d(2))
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Linear(chans[-1], 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x).mean(dim=(2, 3)))
+
+
+def working_scale(page: np.ndarray) -> np.ndarray:
+    """The page as uint8 ink (255) on paper (0), scaled so its x-height is about ``XHEIGHT``.
+    Light text on a dark ground is turned dark on light first."""
+    u8 = to_u8(page)
+    if u8.mean() < 110:
+        u8 = 255 - u8
+    x = xheight(u8.astype(np.float32) / 255)
+    h, w = u8.shape
+    s = XHEIGHT / x if x else 1200 / max(h, w)
+    s = min(s, 4000 / max(h, w), 2.0)  # a page of huge type shrinks, tiny type grows at most 2x
+    small = cv2.resize(u8, (max(CROP, round(w * s)), max(CROP, round(h * s))), interpolation=cv2.INTER_AREA)
+    k = max(15, (min(small.shape) // 40) | 1)  # the paper around the ink (stains and shadows out)
+    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    return np.clip(255 - small.astype(np.float32) * 255 / np.maximum(paper, 1), 0, 255).astype(np.uint8)
+
+
+def patches(ink: np.ndarray, n: int = PATCHES) -> np.ndarray:
+    """The ``n`` inkiest ``CROP`` squares on a half-overlapping grid, as float (n, 1, CROP, CROP)."""
+    h, w = ink.shape
+    step = CROP // 2
+    boxes = [(y, x) for y in range(0, max(h - CROP, 0) + 1, step) for x in range(0, max(w - CROP, 0) + 1, step)]
+    cells = np.stack([ink[y : y + CROP, x : x + CROP] for y, x in boxes]).astype(np.float32) / 255
+    share = (cells > 0.5).mean(axis=(1, 2))
+    order = np.argsort(-share)
+    chosen = [i for i in order[:n] if share[i] >= MIN_INK] or list(order[:1])
+    return cells[chosen][:, None]
+
+
+@functools.cache
+def load(path: Path = WEIGHTS) -> OrientNet:
+    """The shipped network, once per process, on the CPU (it costs a few milliseconds a page)."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    net = OrientNet(int(state["width"]))
+    net.load_state_dict(state["weights"])
+    return net.eval()
+
+
+def scores(page: np.ndarray, net: OrientNet | None = None) -> np.ndarray:
+    """Summed log-probabilities (4,) that the page has been turned 0, 1, 2, 3 quarters
+    counter-clockwise (``np.rot90``'s sense)."""
+    net = net or load()
+    x = torch.from_numpy(patches(working_scale(page)))
+    with torch.inference_mode():
+        return torch.log_softmax(net(x), dim=1).sum(0).numpy()
+
+
+def quarter(page: np.ndarray) -> tuple[int, float]:
+    """(the quarter turns the page has had, counter-clockwise; ``np.rot90(page, -k)`` sets it
+    upright), and the margin of the best over the runner-up in summed log-probability."""
+    s = scores(page)
+    best = int(np.argmax(s))
+    return best, float(s[best] - np.max(np.delete(s, best)))

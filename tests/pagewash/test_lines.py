@@ -1,0 +1,80 @@
+"""The ruling-line remover on drawn pages: rules, grids and broken rules go; a letter that
+touches or crosses a rule keeps its strokes; a page without rules is left as it was."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from pagewash import lines, tesseract
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def canvas(w: int = 900, h: int = 400) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+    img = Image.new("L", (w, h), 255)
+    return img, ImageDraw.Draw(img)
+
+
+def grey(img: Image.Image) -> np.ndarray:
+    return np.asarray(img, np.float32) / 255
+
+
+def test_a_grid_goes_and_the_words_in_its_cells_stay():
+    img, d = canvas()
+    font = ImageFont.truetype(FONT, 30)
+    for y in (40, 140, 240, 340):
+        d.line([(30, y), (870, y)], fill=0, width=3)
+    for x in (30, 450, 870):
+        d.line([(x, 40), (x, 340)], fill=0, width=3)
+    for i, word in enumerate(["Number", "Total", "Amount", "Date", "Name", "Place"]):
+        d.text((60 + 420 * (i % 2), 70 + 100 * (i // 2)), word, fill=0, font=font)
+    page = grey(img)
+    out, found = lines.remove_lines(page)
+    assert found
+    ink_rows = (out[:, 100:400] < 0.5).sum(axis=1)
+    assert ink_rows[38:44].max() < 10 and ink_rows[338:344].max() < 10  # the rules are gone
+    text = tesseract.ocr(out, psm=6, formats=("txt",)).text
+    for word in ["Number", "Total", "Amount", "Date", "Name", "Place"]:
+        assert word in text, text
+
+
+def test_a_letter_crossing_a_rule_keeps_its_stem():
+    img, d = canvas(600, 200)
+    font = ImageFont.truetype(FONT, 60)
+    d.text((100, 50), "T7E", fill=0, font=font)
+    box = d.textbbox((100, 50), "T7E", font=font)
+    y = (box[1] + box[3]) // 2  # through the middle of the letters
+    d.line([(20, y), (580, y)], fill=0, width=2)
+    page = grey(img)
+    out, found = lines.remove_lines(page)
+    assert found
+    left = (out[y - 1 : y + 2, 25:90] < 0.5).sum()
+    assert left == 0  # the rule is gone where no letter is
+    stem_x = box[0] + (d.textbbox((100, 50), "T", font=font)[2] - box[0]) // 2
+    assert (out[y - 1 : y + 2, stem_x - 3 : stem_x + 4] < 0.5).sum() > 0  # the T's stem is not cut
+    assert "T7E" in tesseract.ocr(out, psm=7, formats=("txt",)).text.replace(" ", "")
+
+
+def test_a_word_on_an_underline_loses_nothing_of_its_own():
+    img, d = canvas(700, 160)
+    font = ImageFont.truetype(FONT, 40)
+    d.text((60, 40), "Signature", fill=0, font=font)
+    base = d.textbbox((60, 40), "Signature", font=font)[3]
+    d.line([(40, base), (660, base)], fill=0, width=2)  # touching the descender of the g
+    page = grey(img)
+    out, found = lines.remove_lines(page)
+    assert found
+    above = page[: base - 2] < 0.5
+    assert ((out[: base - 2] < 0.5) == above).mean() > 0.999  # the letters above the rule as they were
+    assert "Signature" in tesseract.ocr(out, psm=7, formats=("txt",)).text
+
+
+def test_a_page_without_rules_is_left_as_it_was():
+    img, d = canvas()
+    font = ImageFont.truetype(FONT, 28)
+    d.text((40, 40), "Plain text, no rules here at all.", fill=0, font=font)
+    d.text((40, 100), "A second line - and a short dash.", fill=0, font=font)
+    page = grey(img)
+    out, found = lines.remove_lines(page)
+    assert not found and out is page
