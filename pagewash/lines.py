@@ -27,7 +27,7 @@ MIN_LENGTH_PX = 40  # ... and never shorter than this many pixels
 MIN_LENGTH_X = 8.0  # ... nor than this many x-heights (a stem or a bar of large type is no rule)
 MAX_THICKNESS_X = 0.6  # a rule is thinner than this many x-heights (a letter's stroke of bold type is not)
 GAP = 3  # pixels of break closed along a rule (faint and broken rules)
-MIN_FILL = 0.6  # share of a rule's run that is ink (the rest: the breaks the closing joined)
+MIN_FILL = 0.85  # share of a rule's run that is ink (the rest: the breaks the closing joined)
 MAX_CROSSED = 0.3  # share of a rule's length that letters' strokes cross; more, and it is text
 REACH = 6  # pixels above and below a rule pixel where a crossing stroke's ink is looked for
 
@@ -95,10 +95,14 @@ def line_mask(page: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ink, _ = ink_of(page)
     x_height = xheight(to_u8(page).astype(np.float32) / 255) or letter_height(ink)
     mask = np.zeros_like(ink)
+    rest = ink
     for horizontal in (True, False):
-        rule = rules(ink, horizontal, x_height)
+        # vertical rules are looked for once the horizontal ones are out of the ink: else a
+        # column of figures, each on its underline, joins into one tall "rule"
+        rule = rules(rest, horizontal, x_height)
         if rule.any():
             mask |= rule & (1 - crossings(ink, rule, horizontal))
+            rest = rest & (1 - rule)
     return mask.astype(bool), (ink & (1 - mask)).astype(bool)
 
 

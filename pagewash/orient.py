@@ -28,7 +28,7 @@ WEIGHTS = Path(__file__).parent / "weights" / "orient.pt"
 CROP = 96  # pixels square, at the working scale
 XHEIGHT = 8.0  # pixels: the text's x-height at the working scale
 PATCHES = 12  # patches per page
-MIN_INK = 0.02  # share of a patch's pixels that are ink for it to count
+MIN_INK, MAX_INK = 0.02, 0.45  # share of a patch's pixels that are ink for it to be text (not a black bar)
 
 
 class OrientNet(nn.Module):
@@ -67,14 +67,15 @@ def working_scale(page: np.ndarray) -> np.ndarray:
 
 
 def patches(ink: np.ndarray, n: int = PATCHES) -> np.ndarray:
-    """The ``n`` inkiest ``CROP`` squares on a half-overlapping grid, as float (n, 1, CROP, CROP)."""
+    """The ``n`` inkiest ``CROP`` squares on a half-overlapping grid that are not solid ink
+    (a black bar or a photo tells nothing of the way up), as float (n, 1, CROP, CROP)."""
     h, w = ink.shape
     step = CROP // 2
     boxes = [(y, x) for y in range(0, max(h - CROP, 0) + 1, step) for x in range(0, max(w - CROP, 0) + 1, step)]
     cells = np.stack([ink[y : y + CROP, x : x + CROP] for y, x in boxes]).astype(np.float32) / 255
     share = (cells > 0.5).mean(axis=(1, 2))
-    order = np.argsort(-share)
-    chosen = [i for i in order[:n] if share[i] >= MIN_INK] or list(order[:1])
+    order = np.argsort(-np.where(share <= MAX_INK, share, -1))
+    chosen = [i for i in order[:n] if MIN_INK <= share[i] <= MAX_INK] or list(order[:1])
     return cells[chosen][:, None]
 
 

@@ -91,9 +91,9 @@ def finish(job_id: str, status: str, error: str = "", **fields: Any) -> None:
         fields["callback"] = "pending"  # set with the final status: a crash before the send is seen
     if jobs.transition(r, job_id, status, finished=now, t_total=total, error=error, **fields) != 1:
         return
+    log.info("job %s: %s in %.2f s%s", job_id, status, total, f" ({error})" if error else "")
     done = jobs.get(r, job_id) or job
     jobs.observe(r, {**jobs.timings(done), "total": total})
-    log.info("job %s: %s in %.2f s%s", job_id, status, total, f" ({error})" if error else "")
     if hook:
         _send_callback(job_id)
 

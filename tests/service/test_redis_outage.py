@@ -106,8 +106,10 @@ def test_redis_stopped_for_15_s_mid_run_every_job_is_done_once(tmp_path):
         assert not (tmp_path / "failed").exists() or not list((tmp_path / "failed").iterdir())
 
         log = s.log("worker", tail=None)
-        for j in ids:  # done once: one final transition each, and the counter says so too
-            assert log.count(f"job {j}: done") == 1, j
+        for j in ids:  # done once: at most one final transition each (a job whose "done" was written just
+            # as Redis went finds it done when Redis is back, and logs that), and the counter is exact
+            assert log.count(f"job {j}: done") + log.count(f"job {j}: already done") >= 1, j
+            assert log.count(f"job {j}: done") <= 1, j
         assert jobs.stats(redis.Redis.from_url(server.url))["done"] == 12 + 1 + 1 + 4
         assert all(p.poll() is None for p in s.procs.values()) and watcher.poll() is None
         assert len(re.findall(r"consumer: Cannot connect to", log)) <= 1  # once per outage, not per try
