@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,6 +171,33 @@ def scale_boxes(result: OcrResult, f: float) -> OcrResult:
             cols = row.split("\t")
             if len(cols) >= 10 and cols[6].lstrip("-").isdigit():
                 cols[6:10] = [str(round(int(v) * f)) for v in cols[6:10]]
+                rows[i] = "\t".join(cols)
+        tsv = "\n".join(rows)
+    return dataclasses.replace(result, hocr=hocr, tsv=tsv)
+
+
+Box = tuple[int, int, int, int]  # left, top, right, bottom
+
+
+def map_boxes(result: OcrResult, to_input: Callable[[Box], Box]) -> OcrResult:
+    """The same read with every hOCR ``bbox`` and TSV box passed through ``to_input`` (left,
+    top, right, bottom -> the same on the input): Tesseract read a page turned upright and
+    straightened (``pagewash.geometry``), and callers expect boxes on the page they sent."""
+
+    def bbox(match: re.Match) -> str:
+        box = to_input(tuple(int(float(v)) for v in match.group(1).split()))
+        return "bbox " + " ".join(map(str, box))
+
+    hocr = re.sub(r"\bbbox((?: -?[\d.]+){4})", bbox, result.hocr) if result.hocr else result.hocr
+    tsv = result.tsv
+    if tsv:
+        rows = tsv.split("\n")
+        for i, row in enumerate(rows[1:], 1):
+            cols = row.split("\t")
+            if len(cols) >= 10 and cols[6].lstrip("-").isdigit():
+                left, top, width, height = (int(v) for v in cols[6:10])
+                x0, y0, x1, y1 = to_input((left, top, left + width, top + height))
+                cols[6:10] = [str(x0), str(y0), str(x1 - x0), str(y1 - y0)]
                 rows[i] = "\t".join(cols)
         tsv = "\n".join(rows)
     return dataclasses.replace(result, hocr=hocr, tsv=tsv)
