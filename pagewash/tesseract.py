@@ -158,21 +158,26 @@ def _scale_hocr_title(match: re.Match, f: float) -> str:
     return key + "".join(f" {v:g}" for v in numbers)
 
 
+def map_tsv(tsv: str | None, fn: Callable[[list[int]], list[int]]) -> str | None:
+    """The TSV with each row's left, top, width, height passed through ``fn``."""
+    if not tsv:
+        return tsv
+    rows = tsv.split("\n")
+    for i, row in enumerate(rows[1:], 1):
+        cols = row.split("\t")
+        if len(cols) >= 10 and cols[6].lstrip("-").isdigit():
+            cols[6:10] = [str(v) for v in fn([int(v) for v in cols[6:10]])]
+            rows[i] = "\t".join(cols)
+    return "\n".join(rows)
+
+
 def scale_boxes(result: OcrResult, f: float) -> OcrResult:
     """The same read with every hOCR and TSV coordinate times ``f``: Tesseract read an
     upscaled page, and callers expect boxes on the page they sent (f = 1 / the upscaling)."""
     if f == 1:
         return result
     hocr = _HOCR_BOX.sub(lambda m: _scale_hocr_title(m, f), result.hocr) if result.hocr else result.hocr
-    tsv = result.tsv
-    if tsv:
-        rows = tsv.split("\n")
-        for i, row in enumerate(rows[1:], 1):
-            cols = row.split("\t")
-            if len(cols) >= 10 and cols[6].lstrip("-").isdigit():
-                cols[6:10] = [str(round(int(v) * f)) for v in cols[6:10]]
-                rows[i] = "\t".join(cols)
-        tsv = "\n".join(rows)
+    tsv = map_tsv(result.tsv, lambda ltwh: [round(v * f) for v in ltwh])
     return dataclasses.replace(result, hocr=hocr, tsv=tsv)
 
 
@@ -188,19 +193,12 @@ def map_boxes(result: OcrResult, to_input: Callable[[Box], Box]) -> OcrResult:
         box = to_input(tuple(int(float(v)) for v in match.group(1).split()))
         return "bbox " + " ".join(map(str, box))
 
+    def ltwh(v: list[int]) -> list[int]:
+        x0, y0, x1, y1 = to_input((v[0], v[1], v[0] + v[2], v[1] + v[3]))
+        return [x0, y0, x1 - x0, y1 - y0]
+
     hocr = re.sub(r"\bbbox((?: -?[\d.]+){4})", bbox, result.hocr) if result.hocr else result.hocr
-    tsv = result.tsv
-    if tsv:
-        rows = tsv.split("\n")
-        for i, row in enumerate(rows[1:], 1):
-            cols = row.split("\t")
-            if len(cols) >= 10 and cols[6].lstrip("-").isdigit():
-                left, top, width, height = (int(v) for v in cols[6:10])
-                x0, y0, x1, y1 = to_input((left, top, left + width, top + height))
-                cols[6:10] = [str(x0), str(y0), str(x1 - x0), str(y1 - y0)]
-                rows[i] = "\t".join(cols)
-        tsv = "\n".join(rows)
-    return dataclasses.replace(result, hocr=hocr, tsv=tsv)
+    return dataclasses.replace(result, hocr=hocr, tsv=map_tsv(result.tsv, ltwh))
 
 
 def image_to_text(page: np.ndarray, *, lang: str | None = None, psm: int | None = None) -> str:
