@@ -43,4 +43,11 @@ def background_division(page: np.ndarray, binarize: bool = True) -> np.ndarray:
     return otsu(flat) if binarize else flat
 
 
+def paper(u8: np.ndarray) -> np.ndarray:
+    """The paper around the ink of a uint8 page: a grey closing wider than any stroke (a 40th
+    of the page's short side, at least 15 px), so a stain or a shadow is paper, not ink."""
+    k = max(15, (min(u8.shape) // 40) | 1)
+    return cv2.morphologyEx(u8, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+
+
 METHODS = {"otsu": otsu, "sauvola": sauvola, "bgnorm": background_division}

@@ -66,8 +66,8 @@ class Geometry:
 
 def unturn(pts: np.ndarray, quarter: int, turned: tuple[int, int]) -> np.ndarray:
     """Points (x, y) on ``np.rot90(page, -quarter)`` (of shape ``turned``) -> on ``page``.
-    ``np.rot90(a, -1)`` turns clockwise: its pixel (x, y) is the page's (y, W' - x), where W'
-    is the turned page's width less nothing (edges are the box edges, not pixel centres)."""
+    Coordinates are box edges, not pixel centres, so a turn maps x to the turned side's
+    length less x."""
     th, tw = turned
     x, y = pts[:, 0], pts[:, 1]
     if quarter == 0:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from pagewash.classical import paper
 from pagewash.imageio import to_u8
 from pagewash.textsize import xheight
 
@@ -36,9 +37,8 @@ def ink_of(page: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(uint8 0/1 dark-on-light ink against the local paper, so shadows and stains do not
     count; that paper, uint8)."""
     u8 = to_u8(page)
-    k = max(15, (min(u8.shape) // 40) | 1)
-    paper = cv2.morphologyEx(u8, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    return (u8.astype(np.float32) < 0.75 * np.maximum(paper.astype(np.float32), 1)).astype(np.uint8), paper
+    behind = paper(u8)
+    return (u8.astype(np.float32) < 0.75 * np.maximum(behind.astype(np.float32), 1)).astype(np.uint8), behind
 
 
 def rules(ink: np.ndarray, horizontal: bool, x_height: float | None) -> np.ndarray:
@@ -89,10 +89,10 @@ def letter_height(ink: np.ndarray) -> float | None:
     return 0.6 * float(np.median(letters)) if len(letters) else None
 
 
-def line_mask(page: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def line_mask(page: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(the pixels of the page's ruling lines less the strokes that cross them, the ink that
-    stays), both boolean (H, W)."""
-    ink, _ = ink_of(page)
+    stays, both boolean (H, W); the paper around the ink, uint8)."""
+    ink, behind = ink_of(page)
     x_height = xheight(to_u8(page).astype(np.float32) / 255) or letter_height(ink)
     mask = np.zeros_like(ink)
     rest = ink
@@ -103,18 +103,17 @@ def line_mask(page: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if rule.any():
             mask |= rule & (1 - crossings(ink, rule, horizontal))
             rest = rest & (1 - rule)
-    return mask.astype(bool), (ink & (1 - mask)).astype(bool)
+    return mask.astype(bool), (ink & (1 - mask)).astype(bool), behind
 
 
 def remove_lines(page: np.ndarray) -> tuple[np.ndarray, bool]:
     """(the page with its ruling lines painted over with the paper around them, whether there
     were any); the page itself when there were none. Same dtype and size as ``page``."""
-    mask, stays = line_mask(page)
+    mask, stays, behind = line_mask(page)
     if not mask.any():
         return page, False
     # the rule's soft edge goes too, but never a pixel of the ink that stays
     paint = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & ~stays
-    _, paper = ink_of(page)
     out = page.copy()
-    out[paint] = paper[paint] if page.dtype == np.uint8 else paper[paint].astype(np.float32) / 255
+    out[paint] = behind[paint] if page.dtype == np.uint8 else behind[paint].astype(np.float32) / 255
     return out, True

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from pagewash.classical import paper
 from pagewash.imageio import to_u8
 from pagewash.textsize import xheight
 
@@ -61,9 +62,8 @@ def working_scale(page: np.ndarray) -> np.ndarray:
     s = XHEIGHT / x if x else 1200 / max(h, w)
     s = min(s, 4000 / max(h, w), 2.0)  # a page of huge type shrinks, tiny type grows at most 2x
     small = cv2.resize(u8, (max(CROP, round(w * s)), max(CROP, round(h * s))), interpolation=cv2.INTER_AREA)
-    k = max(15, (min(small.shape) // 40) | 1)  # the paper around the ink (stains and shadows out)
-    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    return np.clip(255 - small.astype(np.float32) * 255 / np.maximum(paper, 1), 0, 255).astype(np.uint8)
+    behind = paper(small)  # stains and shadows out
+    return np.clip(255 - small.astype(np.float32) * 255 / np.maximum(behind, 1), 0, 255).astype(np.uint8)
 
 
 def patches(ink: np.ndarray, n: int = PATCHES) -> np.ndarray:

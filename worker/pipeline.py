@@ -33,7 +33,7 @@ from pagewash.settings import get_settings, upscale_choice
 from worker.deadline import deadline
 from worker.jobstore import jobs
 from worker.jobstore.blobs import get_blobs
-from worker.jobstore.redisconn import DOWN, get_redis, outage, patiently, wait_for_redis
+from worker.jobstore.redisconn import DOWN, get_redis, patiently
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -161,18 +161,20 @@ def run_claimed(job_id: str, counter: str, steps: Callable[..., None], what: str
     (at most ``PAGEWASH_JOB_TIMEOUT`` seconds) and run them again: a job must not end with a
     result nobody could record. Past that wait the error is raised, the task ends, and the
     job, held by nobody and in no queue, is the sweep's (``worker.sweep``) once Redis is back."""
-    wait, until, count = get_settings().job_timeout, None, True
-    while True:
-        try:
-            return run_steps(job_id, counter, steps, what, count)
-        except STORE_DOWN as e:
-            outage.down(f"job {job_id}", e)
-            until = until or time.monotonic() + wait
-            if not wait_for_redis(until):
-                log.error("job %s: Redis still away after %g s; the sweep will send it again", job_id, wait)
-                raise
+    first = [True]
+
+    def once() -> None:
+        count, first[0] = first[0], False
+        if not count:
             log.warning("job %s: Redis answers again; running the job again", job_id)
-            count = False
+        run_steps(job_id, counter, steps, what, count)
+
+    wait = get_settings().job_timeout
+    try:
+        patiently(f"job {job_id}", once, wait=wait, errors=STORE_DOWN)
+    except STORE_DOWN:
+        log.error("job %s: Redis still away after %g s; the sweep will send it again", job_id, wait)
+        raise
 
 
 def run_steps(job_id: str, counter: str, steps: Callable[..., None], what: str, count: bool) -> None:

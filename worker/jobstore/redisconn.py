@@ -125,14 +125,17 @@ def wait_for_redis(until: float) -> bool:
         pause = min(pause * 2, 2.0)
 
 
-def patiently(where: str, fn: Callable[..., T], *args, wait: float, **kwargs) -> T:
-    """``fn(*args, **kwargs)``, called again each time Redis comes back after failing it, for
-    at most ``wait`` seconds of outage in all; past that the Redis error is raised."""
+def patiently(
+    where: str, fn: Callable[..., T], *args, wait: float, errors: tuple[type[Exception], ...] = DOWN, **kwargs
+) -> T:
+    """``fn(*args, **kwargs)``, called again each time Redis comes back after failing it
+    (with one of ``errors``), for at most ``wait`` seconds of outage in all; past that the
+    error is raised."""
     until = None
     while True:
         try:
             return fn(*args, **kwargs)
-        except DOWN as e:
+        except errors as e:
             outage.down(where, e)
             until = until or time.monotonic() + wait
             if not wait_for_redis(until):
