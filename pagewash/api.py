@@ -23,7 +23,7 @@ from pagewash import chain, tesseract
 from pagewash.imageio import PageSource, load_page
 from pagewash.model_store import Model, get_model
 from pagewash.result import Result
-from pagewash.settings import get_settings, upscale_choice
+from pagewash.settings import get_settings, structure_choice, upscale_choice
 
 ModelChoice = Model | str | PathLike
 
@@ -52,6 +52,9 @@ def clean(
     upscale: str = "off",
     binarize: bool = False,
     page: int = 0,
+    rotate: bool | None = None,
+    deskew: bool | None = None,
+    remove_lines: bool | None = None,
 ) -> np.ndarray:
     """Clean one page -> uint8 grey (H, W), the pixels ``pagewash clean`` writes for it.
 
@@ -60,6 +63,10 @@ def clean(
     picks a page of a multi-page TIFF. The result has the input's size unless ``upscale`` is
     ``2`` or ``4`` (or ``auto``: 2x where the text is too small for OCR). ``binarize`` returns
     black and white (Otsu). ``model`` is a name, a path, or what ``load_model`` gave.
+    A page fed sideways or upside down is turned upright (``rotate``, default
+    ``PAGEWASH_ROTATE``, on) and a skewed one straightened (``deskew``, ``PAGEWASH_DESKEW``,
+    on; the page then grows to hold its turned corners); ``remove_lines``
+    (``PAGEWASH_REMOVE_LINES``, off) returns it without its ruling lines.
 
     Raises ``errors.BadImage`` (unreadable, empty, ``ImageTooLarge``) and ``ValueError`` for
     a bad ``upscale``. Thread-safe (see the module's docstring)."""
@@ -72,6 +79,7 @@ def clean(
         upscale_image=upscale_image,
         binarize=binarize,
         device=device or str(net.device),
+        structure=structure_choice(rotate, deskew, remove_lines=remove_lines),
     )
     return cleaned.picture
 
@@ -87,6 +95,9 @@ def read(
     verify: bool | None = None,
     psm: int | None = None,
     page: int = 0,
+    rotate: bool | None = None,
+    deskew: bool | None = None,
+    lines: bool | None = None,
 ) -> Result:
     """Clean one page and read it with Tesseract -> ``Result`` (text, hOCR, words with boxes
     in the input's pixels, confidence, and the page read), what ``pagewash ocr`` writes.
@@ -97,7 +108,11 @@ def read(
     input's size either way. ``verify`` (default ``PAGEWASH_VERIFY``, on) also reads the raw
     page and keeps the read Tesseract is surer of, so cleaning never costs text; then
     ``Result.source`` says which won and ``Result.clean`` is that page. ``clean=False``
-    reads the page as it is.
+    reads the page as it is. ``rotate`` and ``deskew`` (default on: ``PAGEWASH_ROTATE``,
+    ``PAGEWASH_DESKEW``) set the page upright and straight before Tesseract reads it, and
+    ``lines`` (``PAGEWASH_LINES``, on) has it read without its ruling lines where that reads
+    better; ``Result.quarter``, ``angle`` and ``lines_removed`` say what was done, and the
+    boxes stay in the input's pixels.
 
     Raises ``errors.TesseractMissing`` (no Tesseract, or no such language pack),
     ``errors.BadImage``, ``errors.OcrFailed``. Thread-safe (see the module's docstring)."""
@@ -108,8 +123,25 @@ def read(
     raw = load_page(image, page)
     net = _model(model, device) if clean else None
     device = device or (str(net.device) if net is not None else None)
-    cleaned = chain.clean(net, raw, upscale=scale, upscale_image=False, device=device)
+    structure = structure_choice(rotate, deskew, lines, remove_lines=False)
+    cleaned = chain.clean(net, raw, upscale=scale, upscale_image=False, device=device, structure=structure)
     verify = settings.verify if verify is None else verify
-    done = chain.read(cleaned, chain.raw_for_verify(raw, verify, net is not None), lang=lang, psm=psm)
-    result = done.result
-    return Result(result.text, result.hocr or "", result.tsv or "", result.mean_confidence, done.picture, done.source)
+    raw = chain.raw_for_verify(raw, verify, net is not None or cleaned.turned)
+    done = chain.read(cleaned, raw, lang=lang, psm=psm, unrule=structure.lines)
+    return result_of(done)
+
+
+def result_of(done: chain.Read) -> Result:
+    r = done.result
+    g = done.geometry
+    return Result(
+        r.text,
+        r.hocr or "",
+        r.tsv or "",
+        r.mean_confidence,
+        done.picture,
+        done.source,
+        quarter=g.quarter,
+        angle=g.angle,
+        lines_removed=done.lines_removed,
+    )

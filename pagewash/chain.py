@@ -4,12 +4,20 @@ and the worker's clean and OCR tasks all run these steps, so one file gives the 
 and the same text on every road.
 
 1. ``clean``: the cleaner, or the clean-and-upscale model where the text is small
-   (``pagewash.upscale``), then the picture the caller gets (grey, or binarised on request).
-   A page upscaled for OCR only is kept beside the picture as the page Tesseract reads.
+   (``pagewash.upscale``), on the page turned upright first (``pagewash.orient``: the
+   cleaner knows upright text only), and the cleaned page straightened (``pagewash.deskew``,
+   measured on the cleaned page, where stains no longer pass for text); then the picture
+   the caller gets (grey, or binarised on request; without its ruling lines on request). A
+   page upscaled for OCR only is kept beside the picture as the page Tesseract reads.
 2. ``raw_for_verify``: the raw page, kept where verify will compare it with the cleaned one.
-3. ``read``: Tesseract on the cleaned page, and with a raw page on it too (``pagewash.verify``),
-   keeping the read Tesseract is surer of, with boxes in the input's pixels. Where the raw
-   page won, the picture follows the text: the caller gets the raw page.
+3. ``read``: Tesseract on the cleaned page, and with a raw page on it too (``pagewash.verify``,
+   the raw page set right the same way), keeping the read Tesseract is surer of; the winner
+   is read again without its ruling lines where it has any (``pagewash.lines``), and the
+   surer of the two kept. Boxes come back in the input's pixels. Where the raw page won,
+   the picture follows the text: the caller gets the raw page.
+
+A straight, upright page without rules goes through steps that change nothing: the same
+pixels and the same text as with the structure steps off.
 
 Each step is a plain function of arrays. The worker runs steps 1 and 3 on two queues with
 the pages stored in between; everyone else runs them one after the other.
@@ -21,12 +29,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pagewash import tesseract
+from pagewash import lines, tesseract
 from pagewash.classical import binarize as binarize_page
+from pagewash.geometry import Geometry, quarter_of, skew_of
 from pagewash.imageio import at_scale, to_u8
 from pagewash.model_store import Model
+from pagewash.settings import NO_STRUCTURE, Structure
 from pagewash.upscale import RunFor, prepare
-from pagewash.verify import read as read_versions
+from pagewash.verify import Version, choose, versions
 
 
 @dataclass
@@ -35,6 +45,13 @@ class Cleaned:
     ocr_page: np.ndarray | None  # uint8, the page Tesseract reads where it is not the picture (upscaled for OCR only)
     factor: int  # the OCR page's scale against the input: 1, 2 or 4
     image_factor: int  # the picture's scale against the input
+    geometry: Geometry | None = None  # how the pages were set upright and straight (None: unknown, as they came)
+    lines_removed: bool = False  # the picture lost its ruling lines (``remove_lines``)
+
+    @property
+    def turned(self) -> bool:
+        """Turned by a quarter: the raw page as it came is then read too (verify's guard)."""
+        return self.geometry is not None and self.geometry.quarter % 4 != 0
 
     @property
     def for_ocr(self) -> np.ndarray:
@@ -46,6 +63,8 @@ class Read:
     result: tesseract.OcrResult  # text, hOCR, TSV; boxes in the input's pixels
     source: str  # "clean", or "raw" where the input read better than its cleaned page
     picture: np.ndarray  # the page the text was read from, at the picture's scale (the picture follows the text)
+    geometry: Geometry  # how the page read was set upright and straight (identity: as it came)
+    lines_removed: bool = False  # Tesseract read it without its ruling lines
 
 
 def clean(
@@ -57,14 +76,26 @@ def clean(
     binarize: bool = False,
     run_for: RunFor | None = None,
     device: str | None = None,
+    structure: Structure | None = None,
 ) -> Cleaned:
-    """Step 1: a decoded page (float (H, W), 1 = white) cleaned. ``upscale`` and
-    ``upscale_image`` as ``settings.upscale_choice`` gives them; ``model=None`` changes
+    """Step 1: a decoded page (float (H, W), 1 = white) cleaned, upright and straight.
+    ``upscale`` and ``upscale_image`` as ``settings.upscale_choice`` gives them, ``structure``
+    as ``settings.structure_choice`` does (None: no structure steps); ``model=None`` cleans
     nothing (OCR without cleaning); ``run_for`` hands a model's padded pages to a batcher."""
-    ready = prepare(model, page, upscale, upscale_image, run_for, device)
-    picture = binarize_page(ready.image) if binarize else to_u8(ready.image)
-    ocr_page = to_u8(ready.ocr) if ready.factor != ready.image_factor else None
-    return Cleaned(picture, ocr_page, ready.factor, ready.image_factor)
+    structure = structure or NO_STRUCTURE
+    quarter = quarter_of(page) if structure.rotate else 0
+    upright = Geometry(page.shape[:2], quarter)
+    ready = prepare(model, upright.turn(page), upscale, upscale_image, run_for, device)
+    angle = skew_of(to_u8(ready.image)) if structure.deskew else 0.0
+    geometry = Geometry(upright.shape, quarter, angle)
+    image = geometry.straighten(ready.image)
+    ocr = image if ready.ocr is ready.image else geometry.straighten(ready.ocr)
+    picture = binarize_page(image) if binarize else to_u8(image)
+    removed = False
+    if structure.remove_lines:
+        picture, removed = lines.remove_lines(picture)
+    ocr_page = to_u8(ocr) if ready.factor != ready.image_factor else None
+    return Cleaned(picture, ocr_page, ready.factor, ready.image_factor, geometry, removed)
 
 
 def raw_for_verify(page: np.ndarray, verify: bool, cleaned: bool) -> np.ndarray | None:
@@ -80,11 +111,22 @@ def read(
     lang: str | None,
     psm: int | None,
     formats: tuple[str, ...] = ("txt", "hocr", "tsv"),
+    unrule: bool = True,
 ) -> Read:
-    """Step 3: Tesseract on the cleaned page; with ``raw``, on the raw page too (and, for a
-    page upscaled for OCR only, on the picture at the input's size), keeping the surer read."""
-    also = (cleaned.picture,) if raw is not None and cleaned.ocr_page is not None else ()
-    result, source = read_versions(raw, cleaned.for_ocr, cleaned.factor, lang=lang, psm=psm, formats=formats, also=also)
-    won = source == "raw" and raw is not None
-    picture = at_scale(raw, cleaned.image_factor) if won else cleaned.picture
-    return Read(result, source, picture)
+    """Step 3: Tesseract on the cleaned page; with ``raw`` (the page as it came), on the raw
+    page too (and, for a page upscaled for OCR only, on the picture at the input's size),
+    keeping the surer read; with ``unrule``, the winner without its ruling lines too."""
+    geometry = cleaned.geometry or Geometry(cleaned.picture.shape[:2])
+    if raw is None:
+        candidates = [Version("clean", cleaned.for_ocr, cleaned.factor)]
+    else:
+        also = (cleaned.picture,) if cleaned.ocr_page is not None else ()
+        candidates = versions(raw, cleaned.for_ocr, also, cleaned.geometry)
+    choice = choose(candidates, lang=lang, psm=psm, formats=formats, unrule=unrule)
+    v = choice.version
+    if v.source == "raw" and raw is not None:
+        picture = at_scale(to_u8(geometry.apply(raw) if v.corrected else raw), cleaned.image_factor)
+    else:
+        picture = cleaned.picture
+    done = geometry if v.corrected else Geometry(geometry.shape)
+    return Read(choice.in_input(geometry), v.source, picture, done, v.lines_removed)

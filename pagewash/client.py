@@ -254,7 +254,17 @@ def read_result(job_id: str, record: dict[str, Any], retries: int, png: bytes | 
     if scale > 1:
         page = resize_to(page, (page.shape[0] // scale, page.shape[1] // scale))
     source = record.get("ocr_source") or "clean"
-    return Result(text, hocr, tsv, record.get("ocr_confidence"), page, source)
+    done = {"quarter": record.get("quarter") or 0, "angle": record.get("angle") or 0.0}
+    return Result(
+        text,
+        hocr,
+        tsv,
+        record.get("ocr_confidence"),
+        page,
+        source,
+        **done,
+        lines_removed=bool(record.get("lines_removed")),
+    )
 
 
 def clean_flow(image: PageSource, options: dict[str, str], timeout: float | None, how: Options) -> Flow[np.ndarray]:

@@ -82,11 +82,14 @@ def estimate(page: np.ndarray, limit: float = LIMIT) -> float:
     return float(fine[i])
 
 
-def rotation(shape: tuple[int, int], angle: float) -> tuple[np.ndarray, tuple[int, int]]:
+def rotation(shape: tuple[int, int], angle: float, expand: bool = True) -> tuple[np.ndarray, tuple[int, int]]:
     """The 2x3 affine matrix that turns a page of ``shape`` by ``angle`` degrees about its
-    centre onto a canvas just large enough to hold all of it, and that canvas's (H, W)."""
+    centre, and the (H, W) of the canvas it lands on: just large enough to hold all of it
+    (``expand``), or the page's own."""
     h, w = shape
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    if not expand:
+        return m, (h, w)
     cos, sin = abs(m[0, 0]), abs(m[0, 1])
     nw, nh = int(np.ceil(w * cos + h * sin)), int(np.ceil(w * sin + h * cos))
     m[0, 2] += nw / 2 - w / 2
@@ -94,12 +97,14 @@ def rotation(shape: tuple[int, int], angle: float) -> tuple[np.ndarray, tuple[in
     return m, (nh, nw)
 
 
-def rotate(page: np.ndarray, angle: float) -> np.ndarray:
-    """The page turned by ``angle`` degrees (counter-clockwise positive) on a canvas that holds
-    all of it, the new corners white; the page itself (not a copy) when the angle is 0."""
+def rotate(page: np.ndarray, angle: float, expand: bool = True) -> np.ndarray:
+    """The page turned by ``angle`` degrees (counter-clockwise positive), the uncovered corners
+    white: on a canvas that holds all of it (``expand``; for making skewed test pages), or on
+    the page's own size (the chain's straightening: a page keeps its size, and a straightened
+    page's corners are margin). The page itself (not a copy) when the angle is 0."""
     if angle == 0:
         return page
-    m, (nh, nw) = rotation(page.shape, angle)
+    m, (nh, nw) = rotation(page.shape, angle, expand)
     white = 255 if page.dtype == np.uint8 else 1.0
     out = cv2.warpAffine(page, m, (nw, nh), flags=cv2.INTER_CUBIC, borderValue=white)
     return out if page.dtype == np.uint8 else np.clip(out, 0.0, 1.0)
@@ -111,4 +116,4 @@ def straighten(page: np.ndarray) -> tuple[np.ndarray, float]:
     angle = estimate(page)
     if abs(angle) < STRAIGHT:
         return page, 0.0
-    return rotate(page, -angle), angle
+    return rotate(page, -angle, expand=False), angle

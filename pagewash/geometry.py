@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pagewash import deskew
+from pagewash import deskew, orient
+
+MIN_MARGIN = 2.0  # summed log-probability by which a quarter turn must beat the runner-up to be made
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom (right and bottom exclusive)
 
@@ -36,13 +38,18 @@ class Geometry:
         h, w = self.shape[0] * scale, self.shape[1] * scale
         return (w, h) if self.quarter % 2 else (h, w)
 
+    def turn(self, page: np.ndarray) -> np.ndarray:
+        """The page upright, not yet straightened; itself if it was upright."""
+        return np.ascontiguousarray(np.rot90(page, -self.quarter)) if self.quarter % 4 else page
+
+    def straighten(self, page: np.ndarray) -> np.ndarray:
+        """An upright page (``turn``'s) straightened; itself if it was straight."""
+        return deskew.rotate(page, -self.angle, expand=False) if self.angle else page
+
     def apply(self, page: np.ndarray) -> np.ndarray:
         """The page (the input at any integer scale) upright and straight; itself if nothing
         is to be done."""
-        if self.identity:
-            return page
-        out = np.ascontiguousarray(np.rot90(page, -self.quarter)) if self.quarter % 4 else page
-        return deskew.rotate(out, -self.angle) if self.angle else out
+        return self.straighten(self.turn(page))
 
     def to_input(self, box: Box, scale: int = 1) -> Box:
         """A box on the corrected page (at ``scale`` times the input) -> the box around the
@@ -53,7 +60,7 @@ class Geometry:
         pts = np.array([[left, top], [right, top], [left, bottom], [right, bottom]], np.float64)
         th, tw = self.turned_shape(scale)
         if self.angle:  # undo the straightening: the inverse of the rotation deskew applied
-            m, _ = deskew.rotation((th, tw), -self.angle)
+            m, _ = deskew.rotation((th, tw), -self.angle, expand=False)
             inv = np.linalg.inv(np.vstack([m, [0, 0, 1]]))[:2]
             pts = pts @ inv[:, :2].T + inv[:, 2]
         pts = unturn(pts, self.quarter % 4, (th, tw))
@@ -77,3 +84,23 @@ def unturn(pts: np.ndarray, quarter: int, turned: tuple[int, int]) -> np.ndarray
     if quarter == 2:
         return np.stack([tw - x, th - y], 1)
     return np.stack([th - y, x], 1)  # quarter 3: counter-clockwise once
+
+
+def quarter_of(page: np.ndarray) -> int:
+    """The quarter turns (counter-clockwise) ``page`` has had, measured on the page as it came:
+    the cleaner reads upright text, and the network learned raw and degraded pages alike. A
+    turn the network is unsure of is not made, nor one of a page with too little text to
+    tell (a photo, a page of stripes: the network answers for any picture)."""
+    if len(deskew.text_pixels(page, deskew.WIDTH)[0]) < deskew.MIN_PIXELS:
+        return 0
+    k, margin = orient.quarter(page)
+    return k if margin >= MIN_MARGIN else 0
+
+
+def skew_of(page: np.ndarray) -> float:
+    """The skew of an upright ``page`` in degrees, 0 within ``deskew.STRAIGHT`` of level (such
+    a page comes through byte for byte). Measured on the cleaned page where there is one:
+    stains and speckle pass for text on a raw page and blur the profile (measured:
+    docs/benchmarks.md#deskew)."""
+    angle = deskew.estimate(page)
+    return round(angle, 3) if abs(angle) >= deskew.STRAIGHT else 0.0

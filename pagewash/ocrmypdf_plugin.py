@@ -14,6 +14,17 @@ has text on some pages keeps OCRmyPDF's own rule (refuse it, or ``--skip-text`` 
 ``--redo-ocr`` / ``--force-ocr`` as the user said), and then the scanned pages keep their
 images unless the user forced OCR.
 
+Pages come out upright and straight. A quarter turn changes the page's shape, which only
+OCRmyPDF's own page rotation handles (it turns the page's image and text layer together and
+sets the page's /Rotate), so ``get_ocr_engine`` hands OCRmyPDF a Tesseract engine whose
+``get_orientation`` is pagewash's orientation network, and ``validate`` turns page
+rotation on: Tesseract's orientation guess (OSD) never decides (measured: 42% on turned
+forms against the network's 95%, docs/benchmarks.md#orientation). The skew is undone by
+the chain on the cleaned page, which keeps its size, and the same page goes to Tesseract
+and into the output PDF, so the text layer lies on it; the engine's ``get_deskew`` answers 0
+so that OCRmyPDF's ``--deskew`` (Tesseract's angle, which can be badly off) does nothing
+more.
+
 The hooks run in OCRmyPDF's worker processes; each loads the model once (``get_model``).
 """
 
@@ -24,12 +35,13 @@ import os
 from argparse import ArgumentParser
 from pathlib import Path
 
-from ocrmypdf import hookimpl
+from ocrmypdf import OrientationConfidence, hookimpl
 from ocrmypdf._options import ProcessingMode
+from ocrmypdf.builtin_plugins.tesseract_ocr import TesseractOcrEngine
 from PIL import Image
 
-from pagewash.imageio import scale_dpi, to_gray, to_u8
-from pagewash.settings import get_settings, parse_upscale
+from pagewash.imageio import at_scale, scale_dpi, to_gray, to_u8
+from pagewash.settings import Structure, get_settings, parse_upscale
 
 log = logging.getLogger(__name__)
 CLEANED = "pagewash.png"  # the cleaned page for the output PDF, in the page's work folder
@@ -69,14 +81,56 @@ def add_options(parser: ArgumentParser) -> None:
         help="also read the raw page and hand Tesseract whichever page it reads with more confidence, so "
         "cleaning never costs text (default on: PAGEWASH_VERIFY)",
     )
+    for name, on, what in (
+        ("rotate", settings.rotate, "turn pages fed sideways or upside down upright (PAGEWASH_ROTATE)"),
+        ("deskew", settings.deskew, "straighten skewed pages (PAGEWASH_DESKEW)"),
+        ("lines", settings.lines, "also read each page without its ruling lines, keeping the surer read"),
+        ("remove-lines", settings.remove_lines, "the output pages lose their ruling lines too"),
+    ):
+        group.add_argument(
+            f"--pagewash-{name}",
+            default="on" if on else "off",
+            choices=("on", "off"),
+            help=f"{what} (default %(default)s)",
+        )
 
 
 def _opt(options, name: str, default):
     return getattr(options, f"pagewash_{name}", default)
 
 
+class Engine(TesseractOcrEngine):
+    """Tesseract, with pagewash's page orientation and no deskew of its own."""
+
+    @staticmethod
+    def get_orientation(input_file, options) -> OrientationConfidence:
+        if _opt(options, "rotate", "on") != "on":
+            return TesseractOcrEngine.get_orientation(input_file, options)
+        from pagewash.geometry import quarter_of
+
+        with Image.open(input_file) as im:
+            k = quarter_of(to_u8(to_gray(im)))
+        # OCRmyPDF wants the clockwise turn the page has had; k counts counter-clockwise turns
+        return OrientationConfidence(angle=(-90 * k) % 360, confidence=100.0 if k else 0.0)
+
+    @staticmethod
+    def get_deskew(input_file, options) -> float:
+        if _opt(options, "deskew", "on") == "on":
+            return 0.0  # the chain straightens the cleaned page (clean_for_ocr)
+        return TesseractOcrEngine.get_deskew(input_file, options)
+
+
+@hookimpl
+def get_ocr_engine(options):
+    if options is not None and getattr(options, "ocr_engine", "auto") not in ("auto", "tesseract"):
+        return None
+    return Engine()
+
+
 @hookimpl
 def validate(pdfinfo, options) -> None:
+    if _opt(options, "rotate", "on") == "on":
+        options.rotate_pages = True  # with the network's answers (Engine.get_orientation)
     cores = len(os.sched_getaffinity(0))  # the cores this process may use (a container's CPU set)
     jobs = max(1, min(options.jobs or cores, len(pdfinfo)))
     options.extra_attrs["pagewash_threads"] = max(1, cores // jobs)
@@ -107,31 +161,50 @@ def _psm(options) -> int | None:
     return getattr(tess, "pagesegmode", None) if tess is not None else None
 
 
-def clean_for_ocr(image: Image.Image, options, work: Path, verify: bool) -> Image.Image:
-    """The page Tesseract reads, cleaned; writes the page for the output PDF to ``work``
-    unless the scan itself read best."""
-    from pagewash.upscale import prepare
-    from pagewash.verify import best_of
+def structure(options) -> Structure:
+    on = lambda name: _opt(options, name, "on") == "on"  # noqa: E731
+    return Structure(on("rotate"), on("deskew"), on("lines"), _opt(options, "remove_lines", "off") == "on")
+
+
+def clean_for_ocr(image: Image.Image, options, work: Path, verify: bool, reads: bool = True) -> Image.Image:
+    """The page Tesseract reads, cleaned, upright and straight; writes the page for the output
+    PDF to ``work`` unless the scan as it came read best. ``verify``: compare with the raw
+    page; ``reads``: Tesseract will read the page (else there is nothing to compare)."""
+    from pagewash import chain
+    from pagewash.verify import Version, choose, versions
 
     dpi = tuple(float(v) for v in image.info.get("dpi", (300, 300)))
-    raw = to_gray(image)
+    raw = to_u8(to_gray(image))
     upscale = _opt(options, "upscale", "auto")
-    ready = prepare(_models(options), raw, upscale, upscale_image=upscale in ("2", "4"))
-    page, factor, source = ready.ocr, ready.factor, "clean"
-    if verify:
+    steps = structure(options)
+    steps = Structure(False, steps.deskew, steps.lines, steps.remove_lines)  # OCRmyPDF turned the page (Engine)
+    cleaned = chain.clean(
+        _models(options),
+        raw.astype("float32") / 255,
+        upscale=upscale,
+        upscale_image=upscale in ("2", "4"),
+        structure=steps,
+    )
+    version = Version("clean", cleaned.for_ocr, cleaned.factor)
+    if reads and (verify or steps.lines):
         lang = "+".join(options.languages) if options.languages else None
-        also = (ready.image,) if ready.factor != ready.image_factor else ()
-        _, source, page, factor = best_of(
-            raw, ready.ocr, lang=lang, psm=_psm(options), formats=("tsv",), also=also, dpi=max(dpi)
-        )
-    if source == "raw":
-        log.info("page %s: the scan reads better than the cleaned page; keeping the scan", work.name[:6])
+        also = (cleaned.picture,) if cleaned.ocr_page is not None else ()
+        candidates = versions(raw, cleaned.for_ocr, also, cleaned.geometry) if verify else [version]
+        version = choose(
+            candidates, lang=lang, psm=_psm(options), formats=("tsv",), dpi=max(dpi), unrule=steps.lines
+        ).version
+    if version.source == "raw" and not version.corrected:
+        log.info("page %s: the scan as it came reads best; keeping it", work.name[:6])
         work.with_suffix(".raw").touch()
     else:
-        visible = Image.fromarray(to_u8(ready.image))
-        visible.save(work, dpi=scale_dpi(dpi, ready.image_factor), compress_level=6)
-    out = Image.fromarray(to_u8(page))
-    out.info["dpi"] = scale_dpi(dpi, factor)
+        if version.source == "raw":
+            log.info("page %s: the scan reads better than the cleaned page; keeping the scan", work.name[:6])
+            visible = at_scale(to_u8(cleaned.geometry.apply(raw)), cleaned.image_factor)
+        else:
+            visible = cleaned.picture
+        Image.fromarray(visible).save(work, dpi=scale_dpi(dpi, cleaned.image_factor), compress_level=6)
+    out = Image.fromarray(to_u8(version.page))
+    out.info["dpi"] = scale_dpi(dpi, version.scale)
     return out
 
 
@@ -141,7 +214,7 @@ def filter_ocr_image(page, image: Image.Image) -> Image.Image:
 
     reads = getattr(page.options, "ocr_engine", "auto") != "none"  # with no OCR, nothing to verify
     verify = reads and _opt(page.options, "verify", "on") == "on"
-    out = clean_for_ocr(image, page.options, page.get_path(CLEANED), verify)
+    out = clean_for_ocr(image, page.options, page.get_path(CLEANED), verify, reads)
     # The hook returns the first answer only, so Tesseract's own (it shrinks pages past its
     # 32767-px and 2 GB limits, and applies --tesseract-downsample-above) is run here on ours.
     return tesseract_ocr.filter_ocr_image(page, out)
@@ -157,7 +230,7 @@ def filter_page_image(page, image_filename: Path) -> Path:
     if not cleaned.exists():  # OCR off (--ocr-engine none), or the OCR image was not ours: clean this one
         with Image.open(image_filename) as img:
             img.load()
-            clean_for_ocr(img, page.options, cleaned, verify=False)
+            clean_for_ocr(img, page.options, cleaned, verify=False, reads=False)
     if not cleaned.exists():
         return image_filename
     return cleaned

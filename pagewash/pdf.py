@@ -28,7 +28,7 @@ from pathlib import Path
 
 from pagewash.errors import BadPdf, EncryptedPdf, ImageTooLarge, JobTimeout, PagewashError
 from pagewash.imageio import sniff
-from pagewash.settings import get_settings, model_name
+from pagewash.settings import Structure, get_settings, model_name, structure_choice
 
 log = logging.getLogger(__name__)
 MAGIC = b"%PDF-"
@@ -113,6 +113,7 @@ class PdfJob:
     clean: bool = True  # False: plain OCRmyPDF (``ocr --no-clean``)
     pdfa: bool = True  # PDF/A output, as OCRmyPDF does by default
     jobs: int = 0  # OCRmyPDF worker processes (0: one per core)
+    structure: Structure | None = None  # the structure steps (None: as the settings say)
 
 
 def ocrmypdf_command(src: Path, dst: Path, job: PdfJob, sidecar: Path | None, skip_text: bool = False) -> list[str]:
@@ -137,6 +138,10 @@ def ocrmypdf_command(src: Path, dst: Path, job: PdfJob, sidecar: Path | None, sk
         cmd += ["--pagewash-device", job.device or s.device]
         if job.keep_original:
             cmd.append("--pagewash-keep-original")
+        steps = job.structure or structure_choice()
+        for flag, on in (("rotate", steps.rotate), ("deskew", steps.deskew), ("lines", steps.lines)):
+            cmd += [f"--pagewash-{flag}", "on" if on else "off"]
+        cmd += ["--pagewash-remove-lines", "on" if steps.remove_lines else "off"]
     return [*cmd, str(src), str(dst)]
 
 

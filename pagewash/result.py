@@ -34,8 +34,11 @@ class Result:
     hocr: str  # hOCR (HTML): the layout, with boxes in the input's pixels
     tsv: str  # Tesseract's TSV: one row per block, line and word, boxes in the input's pixels
     mean_confidence: float | None  # mean word confidence, 0-100 (None: no words)
-    clean: np.ndarray  # the page the text was read from, uint8 grey at the input's size (see ``source``)
+    clean: np.ndarray  # the page the text was read from, uint8 grey at the input's scale, upright and straight
     source: str = "clean"  # "clean", or "raw" where the input read better than its cleaned page (verify)
+    quarter: int = 0  # quarter turns (counter-clockwise) the page had and was turned back by
+    angle: float = 0.0  # degrees of skew (counter-clockwise) undone; 0 when it was within 0.1 of level
+    lines_removed: bool = False  # Tesseract read the page without its ruling lines
 
     @functools.cached_property
     def words(self) -> list[Word]:

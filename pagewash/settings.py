@@ -8,6 +8,7 @@ CLI, the Python API, the worker, the plugin): one rule, not one per caller."""
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +54,10 @@ class Settings(BaseSettings):
     tesseract_psm: int = 3
     tesseract_timeout: float = 120.0  # seconds per page
     verify: bool = True  # OCR also reads the raw page and keeps the read Tesseract is surer of (never worse than raw)
+    rotate: bool = True  # turn pages fed sideways or upside down upright (the returned page and the one OCR reads)
+    deskew: bool = True  # straighten pages skewed by up to 10 degrees (the returned page and the one OCR reads)
+    lines: bool = True  # OCR reads the page with its ruling lines removed, where that reads better (verify)
+    remove_lines: bool = False  # the returned page loses its ruling lines too
 
     # --- service
     redis_url: str = "redis://127.0.0.1:6379/0"  # job records, blobs (by default) and the Celery broker
@@ -109,6 +114,36 @@ def device_name(want: str | None) -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What the chain does to a page's structure before OCR (``pagewash.geometry``,
+    ``pagewash.lines``)."""
+
+    rotate: bool = True
+    deskew: bool = True
+    lines: bool = True  # from the page Tesseract reads
+    remove_lines: bool = False  # from the page the caller gets
+
+
+NO_STRUCTURE = Structure(rotate=False, deskew=False, lines=False, remove_lines=False)
+
+
+def structure_choice(
+    rotate: bool | None = None,
+    deskew: bool | None = None,
+    lines: bool | None = None,
+    remove_lines: bool | None = None,
+) -> Structure:
+    """The structure steps a call asks for: each unset one as ``PAGEWASH_ROTATE``,
+    ``PAGEWASH_DESKEW``, ``PAGEWASH_LINES`` and ``PAGEWASH_REMOVE_LINES`` say (the first three
+    on, the last off)."""
+    s = get_settings()
+    pick = lambda asked, default: default if asked is None else bool(asked)  # noqa: E731
+    return Structure(
+        pick(rotate, s.rotate), pick(deskew, s.deskew), pick(lines, s.lines), pick(remove_lines, s.remove_lines)
+    )
 
 
 def upscale_choice(asked: str | None, ocr: bool, upscale_image: bool | None = None) -> tuple[str, bool]:

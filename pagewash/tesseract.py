@@ -133,9 +133,10 @@ def ocr(
             raise OcrFailed(f"tesseract failed: {done.stderr.strip()[-200:] or done.returncode}")
         read = {f: (base.with_suffix(f".{f}").read_text(errors="replace") if f in wanted else None) for f in FORMATS}
     tsv = read["tsv"]
+    hocr = read["hocr"].replace(f'image "{src}"; ', "") if "hocr" in formats and read["hocr"] else None
     return OcrResult(
         read["txt"] or "",
-        read["hocr"] if "hocr" in formats else None,
+        hocr,  # without the name of the temporary file Tesseract read: the same page gives the same hOCR
         tsv if "tsv" in formats else None,
         mean_confidence(tsv) if tsv else None,
         word_score(tsv) if tsv else 0.0,

@@ -25,6 +25,10 @@ class JobOptions(BaseModel):
     callback_url: str | None = None
     upscale: str | None = None
     upscale_image: bool | None = None
+    rotate: bool | None = None
+    deskew: bool | None = None
+    lines: bool | None = None
+    remove_lines: bool | None = None
 
 
 class Job(BaseModel):
@@ -54,6 +58,16 @@ class Job(BaseModel):
         None, description="how many times the page Tesseract read was upscaled (1: not); boxes are in upload pixels"
     )
     image_scale: int | None = Field(None, description="the image result's size against the upload's (1 or 2 or 4)")
+    quarter: int | None = Field(
+        None,
+        description="quarter turns (counter-clockwise) the upload had and was turned back by (0-3; PAGEWASH_ROTATE)",
+    )
+    angle: float | None = Field(
+        None, description="degrees of skew (counter-clockwise) undone (0: within 0.1 of level; PAGEWASH_DESKEW)"
+    )
+    lines_removed: bool | None = Field(
+        None, description="OCR read the page without its ruling lines (PAGEWASH_LINES), or the image lost them"
+    )
     callback: str | None = Field(description="webhook delivery state")
     kind: str = Field("page", description="page (an image page), or pdf (a whole PDF: its result is a PDF)")
     pages: int | None = Field(None, description="a PDF's page count")

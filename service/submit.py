@@ -38,6 +38,10 @@ class Options:
     callback_url: str | None = None
     upscale: str | None = None  # auto, off, 2, 4; unset: OCR follows PAGEWASH_UPSCALE and the image keeps its size
     upscale_image: bool | None = None  # return the upscaled page too; unset: when ``upscale`` is given
+    rotate: bool | None = None  # structure steps; unset: the server's settings (PAGEWASH_ROTATE, ...)
+    deskew: bool | None = None
+    lines: bool | None = None
+    remove_lines: bool | None = None
 
 
 def check_options(opts: Options) -> Options:

@@ -23,17 +23,20 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kombu.exceptions import OperationalError
 
 from pagewash.errors import BadImage, JobTimeout, PagewashError
 from pagewash.imageio import encode_png, image_dpi, load_page, to_u8
-from pagewash.settings import get_settings, upscale_choice
+from pagewash.settings import get_settings, structure_choice, upscale_choice
 from worker.deadline import deadline
 from worker.jobstore import jobs
 from worker.jobstore.blobs import get_blobs
 from worker.jobstore.redisconn import DOWN, get_redis, patiently
+
+if TYPE_CHECKING:
+    from pagewash.geometry import Geometry
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -116,6 +119,7 @@ class CleanPage:
     ocr_page: bytes | None  # what OCR reads where it differs from the image: the page upscaled for OCR only
     ocr_scale: int  # the OCR page's scale against the input
     image_scale: int  # the image's scale against the input
+    geometry: dict[str, str]  # how both were set upright and straight, for the record (``geometry_of``)
 
 
 def clean_page(job: dict[str, str], stages: dict[str, float]) -> CleanPage:
@@ -123,6 +127,7 @@ def clean_page(job: dict[str, str], stages: dict[str, float]) -> CleanPage:
     input blob -> the clean page as PNG bytes, and the page OCR reads where that differs
     (``pagewash.chain.clean``)."""
     from pagewash import chain
+    from pagewash.geometry import Geometry
     from pagewash.imageio import scale_dpi
     from pagewash.model_store import get_model
     from worker.batcher import runner_for
@@ -145,11 +150,30 @@ def clean_page(job: dict[str, str], stages: dict[str, float]) -> CleanPage:
         upscale_image=upscale_image,
         binarize=bool(opts.get("binarize")),
         run_for=runner_for,
+        structure=structure_of(opts),
     )
     dpi = scale_dpi(image_dpi(data), cleaned.image_factor)
     image = timed(stages, "encode", encode_png, cleaned.picture, dpi=dpi)
     ocr_page = encode_png(cleaned.ocr_page) if opts.get("ocr") and cleaned.ocr_page is not None else None
-    return CleanPage(image, ocr_page, cleaned.factor, cleaned.image_factor)
+    g = cleaned.geometry or Geometry(page.shape[:2])
+    record = {"quarter": str(g.quarter), "angle": f"{g.angle:g}", "page_shape": f"{g.shape[0]},{g.shape[1]}"}
+    record["lines_removed"] = "1" if cleaned.lines_removed else "0"
+    return CleanPage(image, ocr_page, cleaned.factor, cleaned.image_factor, record)
+
+
+def structure_of(opts: dict[str, Any]):
+    """The job's structure steps: its options, else the worker's settings."""
+    return structure_choice(opts.get("rotate"), opts.get("deskew"), opts.get("lines"), opts.get("remove_lines"))
+
+
+def geometry_of(job: dict[str, str]) -> Geometry | None:
+    """The geometry the clean step recorded (None for a record written before it did)."""
+    from pagewash.geometry import Geometry
+
+    if not job.get("page_shape"):
+        return None
+    h, w = (int(v) for v in job["page_shape"].split(","))
+    return Geometry((h, w), int(job.get("quarter") or 0), float(job.get("angle") or 0))
 
 
 def run_clean(job_id: str) -> None:
@@ -218,7 +242,7 @@ def clean_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> N
         if cleaned.ocr_page is not None:
             get_blobs().put(f"{job_id}/ocr_page", cleaned.ocr_page)
     timing = {"t_" + k: v for k, v in stages.items()}
-    scales = {"ocr_scale": cleaned.ocr_scale, "image_scale": cleaned.image_scale}
+    scales = {"ocr_scale": cleaned.ocr_scale, "image_scale": cleaned.image_scale, **cleaned.geometry}
     if jobs.options(job).get("ocr"):
         jobs.update(r, job_id, results="image", cleaned_at=time.time(), **timing, **scales)
         send("pagewash.ocr", job_id)
@@ -236,11 +260,11 @@ def read_text(job: dict[str, str], image: bytes, ocr_page: bytes | None) -> dict
     opts = jobs.options(job)
     factor, image_scale = int(job.get("ocr_scale") or 1), int(job.get("image_scale") or 1)
     upscaled = to_u8(load_page(ocr_page)) if ocr_page is not None else None
-    cleaned = chain.Cleaned(to_u8(load_page(image)), upscaled, factor, image_scale)
+    cleaned = chain.Cleaned(to_u8(load_page(image)), upscaled, factor, image_scale, geometry_of(job))
     verify = get_settings().verify
     data = get_blobs().get(job["input"]) if verify else None
     raw = chain.raw_for_verify(load_page(data, int(job.get("page", 0))), verify, True) if data is not None else None
-    done = chain.read(cleaned, raw, lang=opts.get("lang"), psm=None)
+    done = chain.read(cleaned, raw, lang=opts.get("lang"), psm=None, unrule=structure_of(opts).lines)
     raw_png = None
     if done.source == "raw" and raw is not None and data is not None:
         raw_png = encode_png(done.picture, dpi=scale_dpi(image_dpi(data), image_scale))
@@ -251,6 +275,9 @@ def read_text(job: dict[str, str], image: bytes, ocr_page: bytes | None) -> dict
         "confidence": done.result.mean_confidence,
         "source": done.source,
         "raw_png": raw_png,
+        "quarter": str(done.geometry.quarter),
+        "angle": f"{done.geometry.angle:g}",
+        "lines_removed": "1" if done.lines_removed or job.get("lines_removed") == "1" else "0",
     }
 
 
@@ -273,7 +300,7 @@ def ocr_steps(job_id: str, job: dict[str, str], stages: dict[str, float]) -> Non
             blobs.put(f"{job_id}/{name}", out[name].encode())
         if out["raw_png"] is not None:  # the raw page read better: the image result follows the text
             blobs.put(f"{job_id}/image", out["raw_png"])
-    extra = {"ocr_source": out["source"]}
+    extra = {"ocr_source": out["source"], **{k: out[k] for k in ("quarter", "angle", "lines_removed")}}
     if out["confidence"] is not None:
         extra["ocr_confidence"] = out["confidence"]
     results = ",".join(("image", *jobs.OCR_RESULTS))

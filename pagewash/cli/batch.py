@@ -22,7 +22,7 @@ from pagewash.errors import PagewashError
 from pagewash.imageio import IMAGE_SUFFIXES, image_dpi, iter_pages, save_png, scale_dpi
 from pagewash.model_store import Model
 from pagewash.pdf import PdfJob, PdfResult, is_pdf, process_pdf
-from pagewash.settings import upscale_choice
+from pagewash.settings import Structure, upscale_choice
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,7 @@ class OcrOptions:
     formats: tuple[str, ...] = ("txt",)
     jobs: int = 2  # Tesseract processes (each on one core)
     verify: bool = True  # also read the raw page; keep the read Tesseract is surer of (pagewash.verify)
+    lines: bool = True  # also read the winner without its ruling lines; keep the surer read (pagewash.lines)
 
 
 def ocr_to_files(
@@ -151,7 +152,7 @@ def ocr_to_files(
     """Write ``x.txt`` / ``x.hocr`` / ``x.tsv`` beside ``x.png`` (runs in a pool process),
     boxes in the input's pixels. Where verify kept the raw read, ``x.png`` becomes the raw
     page too, so the picture and the text agree."""
-    done = chain.read(cleaned, raw, lang=ocr.lang, psm=ocr.psm, formats=ocr.formats)
+    done = chain.read(cleaned, raw, lang=ocr.lang, psm=ocr.psm, formats=ocr.formats, unrule=ocr.lines)
     if done.source == "raw" and raw is not None:
         log.info("%s: the raw page reads better than the cleaned one; keeping it", png_path)
         save_png(png_path, done.picture, dpi=dpi)
@@ -170,8 +171,10 @@ def clean_file(
     ocr_pool=None,
     ocr: OcrOptions | None = None,
     upscale: str | None = None,
+    structure: Structure | None = None,
 ) -> tuple[int, list[Future]]:
-    """Clean (or, with no model, just copy) each page to PNG; queue its OCR on ``ocr_pool``.
+    """Clean (or, with no model, just copy) each page to PNG, upright and straight as
+    ``structure`` says; queue its OCR on ``ocr_pool``.
     ``upscale`` (auto, 2, 4) also upscales the written page; without it the page keeps its
     size and only what OCR reads follows ``PAGEWASH_UPSCALE`` (``settings.upscale_choice``)."""
     pages = list(iter_pages(job.src))  # decode every page first: a corrupt page writes nothing
@@ -180,11 +183,13 @@ def clean_file(
     scale, upscale_image = upscale_choice(upscale, ocr is not None)
     futures = []
     for page, path in zip(pages, paths):
-        cleaned = chain.clean(model, page, upscale=scale, upscale_image=upscale_image, binarize=binarize)
+        cleaned = chain.clean(
+            model, page, upscale=scale, upscale_image=upscale_image, binarize=binarize, structure=structure
+        )
         out_dpi = scale_dpi(dpi, cleaned.image_factor)
         save_png(path, cleaned.picture, dpi=out_dpi)
         if ocr_pool is not None and ocr is not None:
-            raw = chain.raw_for_verify(page, ocr.verify, model is not None)
+            raw = chain.raw_for_verify(page, ocr.verify, model is not None or cleaned.turned)
             futures.append(ocr_pool.submit(ocr_to_files, cleaned, raw, path, ocr, out_dpi))
     return len(pages), futures
 
@@ -200,6 +205,7 @@ def clean_inputs(
     upscale: str | None = None,
     progress: Callable[[Job], None] | None = None,
     pdf: PdfJob | None = None,
+    structure: Structure | None = None,
 ) -> Summary:
     """Clean every job into ``out`` (``model=None`` keeps pages as they are, for OCR without
     cleaning); with ``ocr``, Tesseract reads each written page in a process pool. ``upscale``
@@ -220,7 +226,7 @@ def clean_inputs(
                     summary.pages += clean_pdf(job, out, pdf, ocr).pages
                     summary.files += 1
                 else:
-                    pages, futures = clean_file(model, job, out, binarize, pool, ocr, upscale)
+                    pages, futures = clean_file(model, job, out, binarize, pool, ocr, upscale, structure)
                     pending.extend((job.src, f) for f in futures)
                     summary.pages += pages
                     summary.files += 1

@@ -28,7 +28,15 @@ def ocr_options(args: argparse.Namespace, ocr_always: bool):
         formats=formats,
         jobs=args.jobs,
         verify=settings.verify if args.verify is None else args.verify,
+        lines=settings.lines if args.lines is None else args.lines,
     )
+
+
+def structure(args: argparse.Namespace):
+    """The structure steps the flags ask for (unset ones from the settings)."""
+    from pagewash.settings import structure_choice
+
+    return structure_choice(args.rotate, args.deskew, args.lines, args.remove_lines or None)
 
 
 def cleaner(args: argparse.Namespace, ocr, progress=None):
@@ -63,6 +71,7 @@ def cleaner(args: argparse.Namespace, ocr, progress=None):
         keep_original=args.keep_original,
         clean=not no_clean,
         jobs=args.jobs,
+        structure=structure(args),
     )
 
     def run(todo: list):
@@ -78,6 +87,7 @@ def cleaner(args: argparse.Namespace, ocr, progress=None):
             upscale=args.upscale,
             progress=progress,
             pdf=pdf,
+            structure=structure(args),
         )
 
     return run
@@ -212,6 +222,34 @@ def page_args() -> list[Arg]:
             "default is auto (env PAGEWASH_UPSCALE), and the written page keeps its size. Given explicitly, "
             "the written page is upscaled too (its DPI scaled to match). Boxes in hOCR/TSV are always in "
             "the input's pixels",
+        ),
+        arg(
+            "--rotate",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="turn pages fed sideways or upside down upright, in the written page and for OCR (default on: a "
+            "small network reads the way up of the text; unsure, it turns nothing); env PAGEWASH_ROTATE",
+        ),
+        arg(
+            "--deskew",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="straighten pages skewed by up to 10 degrees, in the written page and for OCR (default on; pages "
+            "within 0.1 degree of level are left as they are, and a straightened page grows to keep its "
+            "corners); env PAGEWASH_DESKEW",
+        ),
+        arg(
+            "--lines",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="with OCR, also read the page without its ruling lines (table grids, form boxes, underlines) and "
+            "keep the surer read (default on; one more Tesseract run on pages with lines); env PAGEWASH_LINES",
+        ),
+        arg(
+            "--remove-lines",
+            action="store_true",
+            help="write the pages without their ruling lines too (default: the written page keeps them); "
+            "env PAGEWASH_REMOVE_LINES",
         ),
         arg(
             "--keep-original",

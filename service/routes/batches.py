@@ -97,10 +97,35 @@ def create_batch(
     callback_url: Annotated[str | None, Form(description="POSTed each job's JSON when it finishes")] = None,
     upscale: Annotated[str | None, Form(description="auto, off, 2 or 4, as for one job")] = None,
     upscale_image: Annotated[bool | None, Form(description="as for one job")] = None,
+    rotate: Annotated[
+        bool | None, Form(description="turn a page fed sideways or upside down upright (unset: PAGEWASH_ROTATE, on)")
+    ] = None,
+    deskew: Annotated[bool | None, Form(description="straighten a skewed page (unset: PAGEWASH_DESKEW, on)")] = None,
+    lines: Annotated[
+        bool | None,
+        Form(description="OCR also reads the page without its ruling lines, keeping the surer read (PAGEWASH_LINES)"),
+    ] = None,
+    remove_lines: Annotated[
+        bool | None, Form(description="return the page without its ruling lines (unset: PAGEWASH_REMOVE_LINES, off)")
+    ] = None,
 ) -> BatchCreated:
     """Submit many pages; files that are not usable images are listed under ``rejected`` and the
     rest go ahead (422 when none is usable)."""
-    opts = check_options(Options(ocr, lang, binarize, model, callback_url or None, upscale or None, upscale_image))
+    opts = check_options(
+        Options(
+            ocr,
+            lang,
+            binarize,
+            model,
+            callback_url or None,
+            upscale or None,
+            upscale_image,
+            rotate,
+            deskew,
+            lines,
+            remove_lines,
+        )
+    )
     pages, refused = accepted_pages(files, binarize)
     rejected = [Rejected(filename=e.filename, error=e.error, status=e.status) for e in refused]
     batch_id = jobs.new_id()

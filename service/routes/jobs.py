@@ -83,11 +83,36 @@ def create_job(
             "false with upscale reads OCR at the upscaled size and returns the page at the upload's size"
         ),
     ] = None,
+    rotate: Annotated[
+        bool | None, Form(description="turn a page fed sideways or upside down upright (unset: PAGEWASH_ROTATE, on)")
+    ] = None,
+    deskew: Annotated[bool | None, Form(description="straighten a skewed page (unset: PAGEWASH_DESKEW, on)")] = None,
+    lines: Annotated[
+        bool | None,
+        Form(description="OCR also reads the page without its ruling lines, keeping the surer read (PAGEWASH_LINES)"),
+    ] = None,
+    remove_lines: Annotated[
+        bool | None, Form(description="return the page without its ruling lines (unset: PAGEWASH_REMOVE_LINES, off)")
+    ] = None,
 ) -> JobCreated:
     """Submit one page, or one PDF; answers at once with the job id (the work happens on a
     worker). A PDF's result is a PDF (``/pdf``) with the cleaned pages, searchable with
     ``ocr=true`` (and its text at ``/text``)."""
-    opts = check_options(Options(ocr, lang, binarize, model, callback_url or None, upscale or None, upscale_image))
+    opts = check_options(
+        Options(
+            ocr,
+            lang,
+            binarize,
+            model,
+            callback_url or None,
+            upscale or None,
+            upscale_image,
+            rotate,
+            deskew,
+            lines,
+            remove_lines,
+        )
+    )
     name = display_name(file.filename)
     try:
         data = read_capped(file.file, name)

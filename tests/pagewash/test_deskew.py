@@ -31,15 +31,16 @@ def test_a_straight_page_comes_back_as_it_was():
     assert angle == 0.0 and same is page
 
 
-def test_straightening_keeps_all_of_the_page():
+def test_a_skewed_test_page_keeps_all_of_itself_and_a_straightened_page_its_size():
     black = np.zeros((600, 800), np.float32)  # every pixel of it must land on the canvas
     turned = deskew.rotate(black, 5.0)
     assert turned.shape[0] > 600 and turned.shape[1] > 800
     assert (turned < 0.5).sum() == pytest.approx(600 * 800, rel=0.005)
     page = load_page(EXAMPLES / "03_phone_photo_shadow.clean.png")
-    back, angle = deskew.straighten(deskew.rotate(page, 5.0))
+    skewed = deskew.rotate(page, 5.0)
+    back, angle = deskew.straighten(skewed)
     assert angle == pytest.approx(5.0, abs=0.1)
-    assert abs(deskew.estimate(back)) < 0.1
+    assert back.shape == skewed.shape and abs(deskew.estimate(back)) < 0.1
 
 
 def test_a_page_without_text_has_no_skew():

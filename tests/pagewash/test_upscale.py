@@ -4,10 +4,11 @@ on the words of the page the user sent."""
 import numpy as np
 import pytest
 
+from pagewash import chain
 from pagewash.engine import denoise
+from pagewash.imageio import to_u8
 from pagewash.metrics import word_recall
 from pagewash.upscale import prepare, upscale_model
-from pagewash.verify import read
 from tests.conftest import requires_tesseract
 from tests.lowres_page import boxes_on_words, lowres_page
 
@@ -51,10 +52,10 @@ def test_the_upscaler_is_not_a_cleaner(default_model, small_print):
 @pytest.mark.parametrize("verify", [False, True])
 def test_hocr_boxes_of_an_upscaled_page_land_on_the_words_of_the_original(default_model, small_print, verify):
     page, truth = small_print
-    ready = prepare(default_model, page, "auto")
-    assert ready.factor == 2
-    raw = page if verify else None
-    result, _ = read(raw, ready.ocr, ready.factor, lang="eng", psm=None, formats=("hocr", "tsv"))
+    cleaned = chain.clean(default_model, page, upscale="auto")
+    assert cleaned.factor == 2
+    raw = to_u8(page) if verify else None
+    result = chain.read(cleaned, raw, lang="eng", psm=None, formats=("hocr", "tsv")).result
     on, matched = boxes_on_words(result.hocr, truth)
     assert matched >= 0.8 * len(truth)
     assert on >= 0.9 * matched
@@ -71,9 +72,9 @@ def test_upscaling_reads_small_print_better_than_the_cleaner_alone(default_model
     page = page.astype(np.float32) / 255
     text = " ".join(w for w, _ in truth)
     alone = word_recall(text, tesseract.image_to_text(denoise(default_model, page)))
-    ready = prepare(default_model, page, "auto")
-    upscaled = word_recall(text, read(None, ready.ocr, ready.factor, lang="eng", psm=None, formats=("txt",))[0].text)
-    assert ready.factor >= 2 and upscaled > alone
+    cleaned = chain.clean(default_model, page, upscale="auto")
+    upscaled = word_recall(text, chain.read(cleaned, None, lang="eng", psm=None, formats=("txt",)).result.text)
+    assert cleaned.factor >= 2 and upscaled > alone
 
 
 def test_upscaling_stops_short_of_the_pixel_cap(default_model, small_print, monkeypatch):

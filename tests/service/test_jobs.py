@@ -43,7 +43,8 @@ def test_twenty_concurrent_jobs_match_the_local_engine(api, default_model):
     pages = crops(20)
 
     def submit(data: bytes) -> str:
-        response = api.post("/v1/jobs", files={"file": ("page.png", data, "image/png")})
+        as_is = {"rotate": "false", "deskew": "false"}  # the cleaner's page, to compare with the engine's
+        response = api.post("/v1/jobs", files={"file": ("page.png", data, "image/png")}, data=as_is)
         assert response.status_code == 202, response.text
         body = response.json()
         assert body["status"] == "queued" and body["status_url"].endswith(body["id"])
@@ -196,6 +197,28 @@ def test_results_of_a_non_ascii_file_name_download(api):
 
 
 @requires_tesseract
+@requires_tesseract
+def test_a_sideways_page_is_read_upright_and_the_job_says_so(api):
+    src = EXAMPLES / "03_phone_photo_shadow.png"
+    truth = (EXAMPLES / "03_phone_photo_shadow.gt.txt").read_text()
+    page = Image.open(src).convert("L")
+    buf = io.BytesIO()
+    page.rotate(90, expand=True).save(buf, format="PNG")  # a quarter turn counter-clockwise
+    job_id = api.post("/v1/jobs", files={"file": ("sideways.png", buf.getvalue())}, data={"ocr": "true"}).json()["id"]
+    record = wait_job(api, job_id)
+    assert record["status"] == "done", record
+    assert record["quarter"] == 1 and record["angle"] is not None and record["lines_removed"] is not None
+    assert Image.open(io.BytesIO(api.get(f"/v1/jobs/{job_id}/image").content)).size == page.size  # upright
+    assert cer(api.get(f"/v1/jobs/{job_id}/text").text, truth) < 0.1
+    tall, wide = page.size  # the upload is as tall as the page is wide
+    rows = [r.split("\t") for r in api.get(f"/v1/jobs/{job_id}/tsv").text.splitlines()[1:] if r.startswith("5\t")]
+    assert rows and all(int(r[6]) + int(r[8]) <= wide and int(r[7]) + int(r[9]) <= tall for r in rows)
+    kept = api.post("/v1/jobs", files={"file": ("s.png", buf.getvalue())}, data={"rotate": "false"}).json()["id"]
+    record = wait_job(api, kept)
+    assert record["quarter"] == 0
+    assert Image.open(io.BytesIO(api.get(f"/v1/jobs/{kept}/image").content)).size == (wide, tall)
+
+
 def test_small_print_is_read_upscaled_with_boxes_on_the_uploaded_page(api):
     data, truth = lowres_png()
     job_id = api.post("/v1/jobs", files={"file": ("fax.png", data)}, data={"ocr": "true"}).json()["id"]
