@@ -72,8 +72,9 @@ def versions(
     out.append(Version("raw", right, 1))
     if factor > 1:
         out.append(Version("raw", resize_to(to_u8(right), cleaned.shape), factor))
-    if geometry.quarter % 4:
-        out.append(Version("raw", raw, 1, corrected=False))
+    if geometry.quarter % 4:  # at the scale the corrected pages are read at: else the contest is unfair
+        shape = raw.shape if factor == 1 else (raw.shape[0] * factor, raw.shape[1] * factor)
+        out.append(Version("raw", raw if factor == 1 else resize_to(to_u8(raw), shape), factor, corrected=False))
     return out
 
 

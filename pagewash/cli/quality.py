@@ -28,7 +28,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
         print((out / "pdf.md").read_text())
         return 0
     with tqdm(total=len(find_items(data)[0]), desc="benchmark", unit="file") as bar:
-        result = run(data, out, args.methods.split(","), lang, args.jobs, progress=lambda: bar.update(1))
+        methods = args.methods.split(",")
+        result = run(data, out, methods, lang, args.jobs, progress=lambda: bar.update(1), turned=args.turn)
     for note in result["skipped"]:
         print(f"pagewash: {note}", file=sys.stderr)
     print((out / "report.md").read_text())
@@ -46,7 +47,17 @@ def benchmark_args() -> list[Arg]:
     return [
         arg("data", metavar="DATA"),
         arg("-o", "--output", required=True, metavar="REPORT"),
-        methods_arg("raw, otsu, sauvola, bgnorm, shipped model names or artifact paths"),
+        methods_arg(
+            "raw, otsu, sauvola, bgnorm, shipped model names or artifact paths, each optionally +verify; "
+            "ocr for the whole chain as `pagewash ocr` runs it, and ocr-lines, ocr-deskew, ocr-rotate (or "
+            "ocr-structure for all three) for the chain with that step off"
+        ),
+        arg(
+            "--turn",
+            action="store_true",
+            help="feed every page skewed by 0.5-4 degrees, and a third of them turned by a quarter, a half or "
+            "three quarters (the same for a file name on every run), as a scanner's feeder might",
+        ),
         arg("--lang", default=None, help="Tesseract language(s), default eng"),
         arg("--jobs", type=int, default=2, help="parallel processes, one file each (default 2)"),
         arg(

@@ -56,3 +56,23 @@ def test_benchmark_skips_inputs_without_ground_truth(tmp_path):
     assert items[0].category == "stained" and items[1].category is None
     assert items[1].clean == tmp_path / "a.clean.png"
     assert skipped and "b.png" in skipped[0]
+
+
+def test_chain_methods_turn_off_the_steps_they_name_and_turned_pages_are_the_same_each_run():
+    import numpy as np
+    import pytest
+
+    from pagewash.bench.benchmark import chain_steps, turn
+
+    assert chain_steps("ocr") == {"rotate": True, "deskew": True, "lines": True}
+    assert chain_steps("ocr-lines-deskew") == {"rotate": True, "deskew": False, "lines": False}
+    assert chain_steps("ocr-structure") == {"rotate": False, "deskew": False, "lines": False}
+    assert chain_steps("default+verify") is None
+    with pytest.raises(ValueError, match="steps to turn off"):
+        chain_steps("ocr-colour")
+    page = np.ones((300, 200), np.float32)
+    first, again = turn(page, "form-7"), turn(page, "form-7")
+    assert first[1:] == again[1:] and 0.5 <= abs(first[2]) <= 4.0
+    quarters = [turn(page, f"p{i}")[1] for i in range(300)]
+    assert 0.25 < np.mean([q != 0 for q in quarters]) < 0.42  # a third turned
+    assert max(first[0].shape) > 300  # skewed on a canvas that holds all of it
