@@ -12,6 +12,7 @@ import redis
 
 from pagewash.settings import get_settings
 from tests.stack import free_port, redis_db
+from worker.jobstore import redisconn
 from worker.jobstore.redisconn import Outage, patiently
 from worker.quiet import OncePerOutage
 
@@ -49,14 +50,16 @@ def test_past_its_wait_the_redis_error_is_raised(redis_at):
     with pytest.raises(redis.ConnectionError):
         patiently("test", down, wait=0.5)
     assert time.monotonic() - t0 < 5
+    redisconn.outage.up()  # end the process's outage here: its watcher would log the end in a later test
 
 
 def test_an_outage_is_logged_when_it_starts_and_when_it_ends(redis_at, caplog):
-    redis_at(redis_db(5))  # Redis answers: the watcher sees the end at once
+    redis_at(f"redis://127.0.0.1:{free_port()}/0")  # away while the failures come in
     outage = Outage()
     with caplog.at_level(logging.WARNING, logger="pagewash.redis"):
         for _ in range(5):
             outage.down("heartbeat", redis.ConnectionError("refused"))
+        redis_at(redis_db(5))  # back: the watcher sees the end on its next ping
         deadline = time.monotonic() + 5
         while outage.is_down and time.monotonic() < deadline:
             time.sleep(0.05)
