@@ -29,7 +29,7 @@ import numpy as np
 
 from pagewash import lines, tesseract
 from pagewash.geometry import Geometry
-from pagewash.imageio import resize_to, to_u8
+from pagewash.imageio import at_scale, resize_to, to_u8
 
 GUARD = 1.3  # the page as it came must score this many times the corrected one's best to win
 
@@ -73,8 +73,7 @@ def versions(
     if factor > 1:
         out.append(Version("raw", resize_to(to_u8(right), cleaned.shape), factor))
     if geometry.quarter % 4:  # at the scale the corrected pages are read at: else the contest is unfair
-        shape = raw.shape if factor == 1 else (raw.shape[0] * factor, raw.shape[1] * factor)
-        out.append(Version("raw", raw if factor == 1 else resize_to(to_u8(raw), shape), factor, corrected=False))
+        out.append(Version("raw", at_scale(to_u8(raw), factor), factor, corrected=False))
     return out
 
 
