@@ -10,7 +10,7 @@ APT_PKGS := tesseract-ocr tesseract-ocr-eng redis-server docker-compose chromium
 	fonts-ebgaramond fonts-linuxlibertine fonts-texgyre fonts-noto-core fonts-cantarell \
 	fonts-inconsolata fonts-go fonts-courier-prime fonts-croscore
 
-.PHONY: install apt demo serve test test-slow bench bench-real load lint train train-article clean
+.PHONY: install apt demo serve test test-slow bench bench-real bench-structure load lint train train-article clean
 
 install: apt $(VENV)/.installed
 
@@ -47,6 +47,11 @@ bench-real: install  # the real low-resolution forms in REALVAL (validation only
 	$(BIN)/pagewash benchmark $(REALVAL) -o benchmarks/benchmark-realval \
 		--methods raw,raw@2x,default+verify,default@2x,upscale,auto,auto+verify
 	$(BIN)/pagewash benchmark $(REALVAL) -o benchmarks/pdf-realval --pdf 20 --dpi 100
+
+bench-structure: install  # deskew and orientation accuracy, and REALVAL's word recall with and without each structure step -> benchmarks/structure*
+	$(BIN)/python -m pagewash.bench.structure --funsd $(REALVAL)
+	$(BIN)/pagewash benchmark $(REALVAL) -o benchmarks/structure-realval --methods raw,ocr-structure,ocr
+	$(BIN)/pagewash benchmark $(REALVAL) -o benchmarks/structure-realval-turned --methods raw,ocr-structure,ocr --turn
 
 load: install  # 500 jobs from 32 clients against a gateway and 2 workers -> benchmarks/load.json
 	BIN=$(BIN) benchmarks/load.sh

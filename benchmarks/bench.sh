@@ -15,6 +15,8 @@ if [ -z "${SKIP_EVALUATE:-}" ]; then  # SKIP_EVALUATE=1: speed only
     # a 10-page scanned PDF of held-out pages: raw Tesseract, plain OCRmyPDF, the plugin, pagewash ocr
     "$BIN/pagewash" synth bench-out/pdfpages --n 10 --seed 700000
     "$BIN/pagewash" benchmark bench-out/pdfpages -o benchmarks/pdf-synth --pdf 10
+    # skew and orientation accuracy (generator pages; real forms turned, where REALVAL is here)
+    "$BIN/python" -m pagewash.bench.structure --funsd "${REALVAL:-../shared/realval/funsd-train}"
 fi
 "$BIN/pagewash" bench -o benchmarks --parts cpu,degraded,throughput  # on a quiet machine first
 "$BIN/python" -c "import redis, sys; redis.Redis.from_url(sys.argv[1]).flushdb()" "$PAGEWASH_REDIS_URL"

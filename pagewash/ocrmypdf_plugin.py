@@ -30,6 +30,7 @@ The hooks run in OCRmyPDF's worker processes; each loads the model once (``get_m
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from argparse import ArgumentParser
@@ -176,8 +177,7 @@ def clean_for_ocr(image: Image.Image, options, work: Path, verify: bool, reads: 
     dpi = tuple(float(v) for v in image.info.get("dpi", (300, 300)))
     raw = to_u8(to_gray(image))
     upscale = _opt(options, "upscale", "auto")
-    steps = structure(options)
-    steps = Structure(False, steps.deskew, steps.lines, steps.remove_lines)  # OCRmyPDF turned the page (Engine)
+    steps = dataclasses.replace(structure(options), rotate=False)  # OCRmyPDF turned the page (Engine)
     cleaned = chain.clean(
         _models(options),
         raw.astype("float32") / 255,

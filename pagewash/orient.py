@@ -23,13 +23,15 @@ from torch import nn
 
 from pagewash.classical import paper
 from pagewash.imageio import to_u8
+from pagewash.lines import letter_height
 from pagewash.textsize import xheight
 
 WEIGHTS = Path(__file__).parent / "weights" / "orient.pt"
 CROP = 96  # pixels square, at the working scale
 XHEIGHT = 8.0  # pixels: the text's x-height at the working scale
 PATCHES = 12  # patches per page
-MIN_INK, MAX_INK = 0.02, 0.45  # share of a patch's pixels that are ink for it to be text (not a black bar)
+MAX_SIDE = 1400  # pixels: a larger page is shrunk to this before its text size is measured
+MIN_INK, MAX_INK = 0.02, 0.25  # share of a patch's pixels that are ink for it to be text (not a banner)
 
 
 class OrientNet(nn.Module):
@@ -55,9 +57,15 @@ def working_scale(page: np.ndarray) -> np.ndarray:
     """The page as uint8 ink (255) on paper (0), scaled so its x-height is about ``XHEIGHT``.
     Light text on a dark ground is turned dark on light first."""
     u8 = to_u8(page)
+    h, w = u8.shape
+    if max(h, w) > MAX_SIDE:  # a 300-dpi page measured at full size costs ten times the network
+        pre = MAX_SIDE / max(h, w)
+        u8 = cv2.resize(u8, (round(w * pre), round(h * pre)), interpolation=cv2.INTER_AREA)
     if u8.mean() < 110:
         u8 = 255 - u8
-    x = xheight(u8.astype(np.float32) / 255)
+    f = u8.astype(np.float32) / 255
+    # measured along the lines: a sideways page's across them, a page of a few big words' by its letters
+    x = xheight(f) or xheight(np.ascontiguousarray(f.T)) or letter_height((u8 < 128).astype(np.uint8))
     h, w = u8.shape
     s = XHEIGHT / x if x else 1200 / max(h, w)
     s = min(s, 4000 / max(h, w), 2.0)  # a page of huge type shrinks, tiny type grows at most 2x
@@ -74,6 +82,7 @@ def patches(ink: np.ndarray, n: int = PATCHES) -> np.ndarray:
     boxes = [(y, x) for y in range(0, max(h - CROP, 0) + 1, step) for x in range(0, max(w - CROP, 0) + 1, step)]
     cells = np.stack([ink[y : y + CROP, x : x + CROP] for y, x in boxes]).astype(np.float32) / 255
     share = (cells > 0.5).mean(axis=(1, 2))
+    share = share - np.median(share)  # over the page's own ground: a halftone screen or speckle counts as none
     order = np.argsort(-np.where(share <= MAX_INK, share, -1))
     chosen = [i for i in order[:n] if MIN_INK <= share[i] <= MAX_INK] or list(order[:1])
     return cells[chosen][:, None]
@@ -97,9 +106,16 @@ def scores(page: np.ndarray, net: OrientNet | None = None) -> np.ndarray:
         return torch.log_softmax(net(x), dim=1).sum(0).numpy()
 
 
-def quarter(page: np.ndarray) -> tuple[int, float]:
+def quarter(page: np.ndarray, net: OrientNet | None = None) -> tuple[int, float]:
     """(the quarter turns the page has had, counter-clockwise; ``np.rot90(page, -k)`` sets it
-    upright), and the margin of the best over the runner-up in summed log-probability."""
-    s = scores(page)
+    upright), and the margin of the best over the runner-up in summed log-probability.
+
+    Which axis the lines run along is the easy half; which end is up is the hard one, and
+    the network learns it at the x-height of upright lines. So a page whose lines run up
+    and down is given a quarter turn first and scored again, at its own scale: the text
+    size is measured across the lines, which a sideways page gets wrong."""
+    s = scores(page, net)
+    if np.logaddexp(s[1], s[3]) > np.logaddexp(s[0], s[2]):
+        s = np.roll(scores(np.ascontiguousarray(np.rot90(page, -1)), net), 1)  # turned k - 1 -> k
     best = int(np.argmax(s))
     return best, float(s[best] - np.max(np.delete(s, best)))

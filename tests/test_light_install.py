@@ -20,6 +20,7 @@ from pagewash.pdf import text_layer
 from tests.conftest import requires_tesseract
 from tests.scanned_pdf import EXAMPLES, scanned_pdf
 
+pytestmark = pytest.mark.slow  # make test-slow: a second venv built from scratch (over a minute)
 ROOT = Path(__file__).parents[1]
 LEFT_OUT = {"celery", "kombu", "fastapi", "starlette", "redis", "uvicorn", "prometheus-client", "matplotlib", "faker"}
 EXAMPLE = EXAMPLES / "01_stains_show_through"

@@ -13,6 +13,7 @@ as at run time.
 from __future__ import annotations
 
 import argparse
+import copy
 import random
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -23,15 +24,20 @@ import torch
 from tqdm import tqdm
 
 from pagewash import orient
+from pagewash.model_store import pick_dtype
 from training.degrade import degrade
 from training.render import render_page
 
+CAPS = 0.3  # share of pages set all in capitals, like the typewritten labels of real forms
+
 
 def page(seed: int, split: str) -> np.ndarray:
-    """One generator page (float, 1 = white), degraded half the time, of varied size."""
+    """One generator page (float, 1 = white), degraded half the time, of varied size, all in
+    capitals ``CAPS`` of the time (drawn apart, so the rest of the page is the same either way)."""
     rng = random.Random(f"orient:{split}:{seed}")
+    caps = random.Random(f"orient-caps:{split}:{seed}").random() < CAPS
     width = rng.randint(700, 1700)
-    img, _, _ = render_page(rng, split, width, int(width * rng.uniform(0.7, 1.45)))
+    img, _, _ = render_page(rng, split, width, int(width * rng.uniform(0.7, 1.45)), caps=caps)
     clean = img.astype(np.float32) / 255
     if rng.random() < 0.5:
         clean, _ = degrade(np.random.default_rng(seed), clean, None, rng.uniform(0.1, 0.7), 0.2)
@@ -68,30 +74,44 @@ def batch(cells: np.ndarray, size: int, rng: np.random.Generator) -> tuple[torch
 
 
 def page_accuracy(net: orient.OrientNet, seeds: range, split: str = "val") -> float:
-    """Share of (page, turn) pairs whose turn is found, scoring the page as at run time."""
+    """Share of (page, turn) pairs whose turn is found, scoring the page as at run time
+    (``orient.quarter``)."""
     right = total = 0
     for seed in seeds:
         p = page(seed, split)
         for k in range(4):
-            s = orient.scores(np.ascontiguousarray(np.rot90(p, k)), net)
-            right += int(np.argmax(s)) == k
+            right += orient.quarter(np.ascontiguousarray(np.rot90(p, k)), net)[0] == k
             total += 1
     return right / total
 
 
-def train(pages: int, steps: int, out: Path, width: int = 16, seed: int = 0, check_pages: int = 60) -> None:
+def train(
+    pages: int,
+    steps: int,
+    out: Path,
+    width: int = 16,
+    seed: int = 0,
+    check_pages: int = 60,
+    init: Path | None = None,
+    lr: float = 3e-3,
+    first_page: int = 0,
+) -> None:
+    """``init``: start from these weights (a fine-tune: a lower ``lr`` and fresh pages from
+    ``first_page`` on)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    cells = make_set(pages, "train")
-    net = orient.OrientNet(width)
-    opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps, pct_start=0.1)
+    cells = make_set(pages, "train", first_page)
+    net = copy.deepcopy(orient.load(init)) if init else orient.OrientNet(width)
+    width = net.head.in_features // 4
+    amp = pick_dtype(torch.device("cpu"), "auto")  # bf16 only where native: emulated, it is 7x slower
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
     loss_fn = torch.nn.CrossEntropyLoss()
     t0, bar = time.time(), tqdm(range(steps), desc="orientation", unit="step")
     for step in bar:
         net.train()
         x, y = batch(cells, 96, rng)
-        with torch.autocast("cpu", dtype=torch.bfloat16):  # where the CPU has it natively; else fp32 speed
+        with torch.autocast("cpu", dtype=amp or torch.float32, enabled=amp is not None):
             loss = loss_fn(net(x), y)
         opt.zero_grad()
         loss.backward()
@@ -115,8 +135,11 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=2000, help="training steps (batch 96)")
     ap.add_argument("--width", type=int, default=16, help="channels of the first conv block")
     ap.add_argument("--out", type=Path, default=orient.WEIGHTS, help="where the weights go")
+    ap.add_argument("--init", type=Path, default=None, help="fine-tune these weights instead of starting afresh")
+    ap.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (one-cycle)")
+    ap.add_argument("--first-page", type=int, default=0, help="first generator seed (fresh pages for a fine-tune)")
     args = ap.parse_args()
-    train(args.pages, args.steps, args.out, args.width)
+    train(args.pages, args.steps, args.out, args.width, init=args.init, lr=args.lr, first_page=args.first_page)
 
 
 if __name__ == "__main__":

@@ -59,13 +59,31 @@ def font_size_for_xheight(path: str | None, xheight: float) -> int:
     return max(6, round(100 * xheight / measured))
 
 
+class Capitals:
+    """An ImageDraw that writes all its text in capitals: the all-caps typewritten labels of
+    real forms, which the orientation network must learn (mixed-case text tells which way up
+    it is by its ascenders; capitals do not)."""
+
+    def __init__(self, draw: ImageDraw.ImageDraw) -> None:
+        self._draw = draw
+
+    def text(self, xy, text: str, *args, **kwargs) -> None:
+        self._draw.text(xy, text.upper(), *args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._draw, name)
+
+
 class Page:
     """A white canvas with a cursor, the column geometry and the text written so far."""
 
-    def __init__(self, rng: random.Random, width: int, height: int, xheight: float, face: Typeface) -> None:
+    def __init__(
+        self, rng: random.Random, width: int, height: int, xheight: float, face: Typeface, caps: bool = False
+    ) -> None:
         self.rng = rng
         self.img = Image.new("L", (width, height), 255)
-        self.draw = ImageDraw.Draw(self.img)
+        self.caps = caps
+        self.draw = Capitals(ImageDraw.Draw(self.img)) if caps else ImageDraw.Draw(self.img)
         self.face = face
         self.size = font_size_for_xheight(face.regular, xheight)
         self.leading = self.size * rng.uniform(1.15, 1.6)
@@ -117,7 +135,7 @@ class Page:
         lines, line = [], ""
         for word in text.split():
             trial = f"{line} {word}" if line else word
-            if line and font.getlength(trial) > width:
+            if line and font.getlength(trial.upper() if self.caps else trial) > width:
                 lines.append(line)
                 line = word
             else:
@@ -295,13 +313,19 @@ BLOCKS = [
 
 
 def render_page(
-    rng: random.Random, split: str, width: int, height: int, xheight_range: tuple[float, float] = (8, 40)
+    rng: random.Random,
+    split: str,
+    width: int,
+    height: int,
+    xheight_range: tuple[float, float] = (8, 40),
+    caps: bool = False,
 ) -> tuple[np.ndarray, str, dict]:
     """A clean page (uint8, 255 = paper, 0 = ink), its text in reading order, and what was chosen.
-    The body text's x-height is drawn log-uniformly from ``xheight_range`` (pixels)."""
+    The body text's x-height is drawn log-uniformly from ``xheight_range`` (pixels); ``caps``
+    sets every word in capitals (the same draws of ``rng`` either way)."""
     face = pick_typeface(rng, split)
     xheight = math.exp(rng.uniform(math.log(xheight_range[0]), math.log(xheight_range[1])))
-    page = Page(rng, width, height, xheight, face)
+    page = Page(rng, width, height, xheight, face, caps)
     fake = content.faker(rng)
     n_blocks = rng.randint(1, 2) if rng.random() < 0.08 else 10_000  # a few near-empty pages
     funcs, weights = zip(*BLOCKS)
@@ -319,4 +343,5 @@ def render_page(
         img = np.clip((ground + (ink - ground) * (1 - img / 255.0)) * 255 + 0.5, 0, 255).astype(np.uint8)
         blocks.add("slide")
     meta = {"family": face.family, "xheight": round(xheight, 1), "columns": len(page.columns), "blocks": sorted(blocks)}
-    return img, "\n".join(page.lines), meta
+    text = "\n".join(page.lines)
+    return img, text.upper() if caps else text, meta

@@ -15,12 +15,13 @@ import json
 import random
 import re
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from pagewash import deskew, lines, orient, tesseract
+from pagewash import deskew, geometry, lines, orient, tesseract
 from pagewash.engine import denoise
 from pagewash.imageio import load_page, resize_to, to_u8
 from pagewash.metrics import word_recall
@@ -34,12 +35,13 @@ def turned(page: np.ndarray, k: int) -> np.ndarray:
 def deskew_accuracy(pages: int) -> dict:
     """Errors in degrees on generator pages (held-out fonts) turned by a uniform angle in
     +-10 degrees: the clean page, the degraded page, and the degraded page once cleaned
-    (where the chain measures it)."""
+    (where the chain measures it); Tesseract's own angle of the degraded page beside them
+    (no answer counts as 0 degrees)."""
     from training.degrade import degrade
     from training.render import render_page
 
     model = get_model("default")
-    errors: dict[str, list[float]] = {"clean": [], "degraded": [], "degraded, cleaned": []}
+    errors: dict[str, list[float]] = {"clean": [], "degraded": [], "degraded, cleaned": [], "tesseract, degraded": []}
     seconds = []
     for seed in tqdm(range(pages), desc="deskew", unit="page"):
         rng = random.Random(f"deskew-bench:{seed}")
@@ -54,11 +56,22 @@ def deskew_accuracy(pages: int) -> dict:
         seconds.append(time.perf_counter() - t0)
         errors["degraded"].append(abs(deskew.estimate(noisy) - angle))
         errors["degraded, cleaned"].append(abs(deskew.estimate(denoise(model, noisy)) - angle))
+        theirs = tesseract_angle(noisy)
+        errors["tesseract, degraded"].append(abs(theirs - angle) if theirs is not None else abs(angle))
     out = {
         k: {"mean": float(np.mean(v)), "worst": float(np.max(v)), "within_0.25": float(np.mean(np.array(v) <= 0.25))}
         for k, v in errors.items()
     }
     return {"pages": pages, "median_ms": 1000 * float(np.median(seconds)), **out}
+
+
+def tesseract_angle(page: np.ndarray) -> float | None:
+    """Tesseract's own skew estimate (what OCRmyPDF's ``--deskew`` relies on, through
+    Leptonica, in spirit): the median baseline slope of the lines its layout analysis found,
+    in ``deskew``'s sense (degrees, counter-clockwise positive)."""
+    hocr = tesseract.ocr(page, formats=("hocr",)).hocr
+    slopes = [float(m) for m in re.findall(r"baseline (-?[\d.]+) ", hocr)]
+    return -float(np.degrees(np.arctan(np.median(slopes)))) if slopes else None
 
 
 def osd_quarter(page: np.ndarray) -> int | None:
@@ -74,25 +87,60 @@ def osd_quarter(page: np.ndarray) -> int | None:
     return {0: 0, 90: 1, 180: 2, 270: 3}.get(int(found.group(1))) if found else None
 
 
-def orientation_accuracy(funsd: Path | None, pages: int) -> dict:
-    """Share of (page, quarter) found: held-out generator pages, and real forms turned."""
-    from training.orient import page_accuracy
+def has_text(page: np.ndarray) -> bool:
+    """A page the chain would try to turn: enough letter-like ink to tell (``geometry.quarter_of``)."""
+    return len(deskew.text_pixels(page, deskew.WIDTH)[0]) >= deskew.MIN_PIXELS
 
-    out: dict = {"generator_val": page_accuracy(orient.load(), range(pages)), "generator_pages": pages}
+
+def turns_found(pages: Iterable[tuple[str, np.ndarray]], total: int, osd: int = 0) -> dict:
+    """Each page turned 0-3 quarters: the network's answer (``orient.quarter``), the chain's
+    decision (``geometry.quarter_of``: unsure or textless stays unturned), and Tesseract's OSD
+    on the first ``osd`` pages. Pages without text are counted apart: they have no way up."""
+    net = right = chain = n = osd_right = osd_none = osd_n = 0
+    blank, seconds, misses = [], {0: [], 1: []}, []
+    for i, (name, page) in enumerate(tqdm(pages, total=total, desc="orientation", unit="page")):
+        if not has_text(page):
+            blank.append(name)
+            continue
+        for k in range(4):
+            t = turned(page, k)
+            t0 = time.perf_counter()
+            found, margin = orient.quarter(t)
+            seconds[k % 2].append(time.perf_counter() - t0)
+            right += found == k
+            chain += (found if margin >= geometry.MIN_MARGIN else 0) == k
+            n += 1
+            if found != k:
+                misses.append(f"{name} turned {k}: found {found} (margin {margin:.1f})")
+            if i < osd:
+                answer = osd_quarter(t)
+                osd_right += answer == k
+                osd_none += answer is None
+                osd_n += 1
+        net += 1
+    out = {
+        "pages": net,
+        "without_text": blank,
+        "network": right / max(n, 1),
+        "chain": chain / max(n, 1),
+        # a sideways page is scored twice (``orient.quarter``)
+        "median_ms_upright": 1000 * float(np.median(seconds[0])) if seconds[0] else None,
+        "median_ms_sideways": 1000 * float(np.median(seconds[1])) if seconds[1] else None,
+        "misses": misses,
+    }
+    if osd_n:
+        out |= {"osd": osd_right / osd_n, "osd_no_answer": osd_none, "osd_pages": osd_n // 4}
+    return out
+
+
+def orientation_accuracy(funsd: Path | None, pages: int, osd_forms: int = 40) -> dict:
+    """Held-out generator pages (``training.orient``'s "val" split), and real forms turned."""
+    from training.orient import page
+
+    out = {"generator_val": turns_found(((str(s), page(s, "val")) for s in range(pages)), pages)}
     if funsd is not None and funsd.is_dir():
-        right = osd_right = n = 0
-        seconds = []
-        for path in tqdm(sorted(funsd.glob("*.png")), desc="orientation", unit="form"):
-            form = load_page(path)
-            for k in range(4):
-                t = turned(form, k)
-                t0 = time.perf_counter()
-                right += orient.quarter(t)[0] == k
-                seconds.append(time.perf_counter() - t0)
-                osd_right += osd_quarter(t) == k
-                n += 1
-        out |= {"funsd_turned": right / n, "funsd_osd": osd_right / n, "funsd_n": n}
-        out["median_ms"] = 1000 * float(np.median(seconds))
+        paths = sorted(funsd.glob("*.png"))
+        out["funsd_turned"] = turns_found(((p.stem, load_page(p)) for p in paths), len(paths), osd_forms)
     return out
 
 

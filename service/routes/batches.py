@@ -7,12 +7,12 @@ from collections import Counter
 from typing import Annotated
 
 import redis
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 
-from service.deps import BlobsDep, RedisDep
+from service.deps import BlobsDep, OptionsDep, RedisDep
 from service.routes.jobs import ERRORS
 from service.schemas import Batch, BatchCreated, BatchJob, Rejected
-from service.submit import NotQueued, Options, check_options, submit
+from service.submit import NotQueued, Options, submit
 from service.uploads import Page, Refused, display_name, expand, read_capped
 from worker.jobstore import jobs
 from worker.jobstore.blobs import BlobStore
@@ -90,43 +90,11 @@ def create_batch(
     r: RedisDep,
     blobs: BlobsDep,
     files: Annotated[list[UploadFile], File(description="images, PDFs, zip archives of them, or multi-page TIFFs")],
-    ocr: Annotated[bool, Form()] = False,
-    lang: Annotated[str, Form()] = "eng",
-    binarize: Annotated[bool, Form()] = False,
-    model: Annotated[str, Form()] = "default",
-    callback_url: Annotated[str | None, Form(description="POSTed each job's JSON when it finishes")] = None,
-    upscale: Annotated[str | None, Form(description="auto, off, 2 or 4, as for one job")] = None,
-    upscale_image: Annotated[bool | None, Form(description="as for one job")] = None,
-    rotate: Annotated[
-        bool | None, Form(description="turn a page fed sideways or upside down upright (unset: PAGEWASH_ROTATE, on)")
-    ] = None,
-    deskew: Annotated[bool | None, Form(description="straighten a skewed page (unset: PAGEWASH_DESKEW, on)")] = None,
-    lines: Annotated[
-        bool | None,
-        Form(description="OCR also reads the page without its ruling lines, keeping the surer read (PAGEWASH_LINES)"),
-    ] = None,
-    remove_lines: Annotated[
-        bool | None, Form(description="return the page without its ruling lines (unset: PAGEWASH_REMOVE_LINES, off)")
-    ] = None,
+    opts: OptionsDep,
 ) -> BatchCreated:
     """Submit many pages; files that are not usable images are listed under ``rejected`` and the
     rest go ahead (422 when none is usable)."""
-    opts = check_options(
-        Options(
-            ocr,
-            lang,
-            binarize,
-            model,
-            callback_url or None,
-            upscale or None,
-            upscale_image,
-            rotate,
-            deskew,
-            lines,
-            remove_lines,
-        )
-    )
-    pages, refused = accepted_pages(files, binarize)
+    pages, refused = accepted_pages(files, opts.binarize)
     rejected = [Rejected(filename=e.filename, error=e.error, status=e.status) for e in refused]
     batch_id = jobs.new_id()
     ids = [jobs.new_id() for _ in pages]

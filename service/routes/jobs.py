@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from pagewash.pdf import PdfFacts
-from service.deps import BlobsDep, RedisDep
+from service.deps import BlobsDep, OptionsDep, RedisDep
 from service.schemas import Error, Job, JobCreated
-from service.submit import Options, check_options, submit
+from service.submit import submit
 from service.uploads import Refused, check_upload, display_name, read_capped
 from worker.jobstore import jobs
 
@@ -63,56 +63,11 @@ def create_job(
             description="one page image (PNG, JPEG, TIFF, BMP, WebP, GIF, PNM), or a scanned PDF (one job, PDF result)"
         ),
     ],
-    ocr: Annotated[bool, Form(description="also read the clean page with Tesseract")] = False,
-    lang: Annotated[str, Form(description="Tesseract language(s), e.g. eng or eng+deu")] = "eng",
-    binarize: Annotated[bool, Form(description="return a black-and-white page")] = False,
-    model: Annotated[str, Form(description="default, pagenet, dense1, dense or conv")] = "default",
-    callback_url: Annotated[str | None, Form(description="POSTed the job's JSON when it finishes")] = None,
-    upscale: Annotated[
-        str | None,
-        Form(
-            description="auto, off, 2 or 4: return the page upscaled (auto: 2x where the text's estimated x-height "
-            "is under 12 px), with OCR read at that size. Unset, OCR still reads small text upscaled "
-            "(the server's PAGEWASH_UPSCALE, auto by default) and the image keeps the upload's size"
-        ),
-    ] = None,
-    upscale_image: Annotated[
-        bool | None,
-        Form(
-            description="whether the image result is the upscaled page too (unset: when upscale is given); "
-            "false with upscale reads OCR at the upscaled size and returns the page at the upload's size"
-        ),
-    ] = None,
-    rotate: Annotated[
-        bool | None, Form(description="turn a page fed sideways or upside down upright (unset: PAGEWASH_ROTATE, on)")
-    ] = None,
-    deskew: Annotated[bool | None, Form(description="straighten a skewed page (unset: PAGEWASH_DESKEW, on)")] = None,
-    lines: Annotated[
-        bool | None,
-        Form(description="OCR also reads the page without its ruling lines, keeping the surer read (PAGEWASH_LINES)"),
-    ] = None,
-    remove_lines: Annotated[
-        bool | None, Form(description="return the page without its ruling lines (unset: PAGEWASH_REMOVE_LINES, off)")
-    ] = None,
+    opts: OptionsDep,
 ) -> JobCreated:
     """Submit one page, or one PDF; answers at once with the job id (the work happens on a
     worker). A PDF's result is a PDF (``/pdf``) with the cleaned pages, searchable with
     ``ocr=true`` (and its text at ``/text``)."""
-    opts = check_options(
-        Options(
-            ocr,
-            lang,
-            binarize,
-            model,
-            callback_url or None,
-            upscale or None,
-            upscale_image,
-            rotate,
-            deskew,
-            lines,
-            remove_lines,
-        )
-    )
     name = display_name(file.filename)
     try:
         data = read_capped(file.file, name)
@@ -120,7 +75,7 @@ def create_job(
     except Refused as e:
         raise HTTPException(e.status, e.error) from e
     pdf = info if isinstance(info, PdfFacts) else None
-    if pdf is not None and binarize:
+    if pdf is not None and opts.binarize:
         raise HTTPException(422, f"{name}: binarize applies to images; a PDF's pages are written grey")
     if pdf is None and info.frames > 1:
         raise HTTPException(422, f"{name}: {info.frames} pages in one file; send it to /v1/batches (one job per page)")

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests.cli.test_cli_clean import BIN
@@ -84,6 +85,7 @@ def test_dropped_files_are_cleaned_once_the_corrupt_one_fails_and_the_slow_one_w
             proc.kill()
 
 
+@pytest.mark.slow  # make test-slow: over 15 s, and the fast suite covers its path
 def test_a_restart_redoes_nothing_and_a_crash_redoes_only_its_file(tmp_path):
     src, out, log = tmp_path / "in", tmp_path / "out", tmp_path / "watch.log"
     src.mkdir()
@@ -117,6 +119,7 @@ def test_a_restart_redoes_nothing_and_a_crash_redoes_only_its_file(tmp_path):
     assert {p: p.stat().st_mtime for p in out.glob("p*.png")} == stamps
 
 
+@pytest.mark.slow  # make test-slow: over 15 s, and the fast suite covers its path
 def test_with_a_service_that_starts_after_the_watcher_every_file_waits_then_is_done(tmp_path):
     from tests.stack import make_stack
 

@@ -59,6 +59,7 @@ def stack_on(tmp_path: Path, **settings: str) -> tuple[RedisServer, Stack]:
     return server, make_stack(tmp_path, url=server.url, **SWEEP, **settings)
 
 
+@pytest.mark.slow  # make test-slow: over 15 s, and the fast suite covers its path
 def test_redis_stopped_for_15_s_mid_run_every_job_is_done_once(tmp_path):
     server, s = stack_on(tmp_path)
     src, out = tmp_path / "in", tmp_path / "out"
@@ -122,6 +123,7 @@ def test_redis_stopped_for_15_s_mid_run_every_job_is_done_once(tmp_path):
         server.kill()
 
 
+@pytest.mark.slow  # make test-slow: over 15 s, and the fast suite covers its path
 def test_a_machine_crash_under_redis_leaves_no_job_queued_or_running(tmp_path):
     """Redis SIGKILLed loses nothing it acknowledged: it writes the append-only file before it
     answers. A crash of its machine loses what was not yet fsynced, up to a second with

@@ -87,6 +87,7 @@ def test_wrong_key_is_shown_and_page_fits_a_phone(stack, browser):
         assert page.evaluate(f"document.querySelector('{control}').labels.length") >= 1
 
 
+@pytest.mark.slow  # make test-slow: over 15 s, and the fast suite covers its path
 def test_pdf_upload_gives_a_searchable_pdf_to_download(stack, browser, tmp_path):
     from tests.scanned_pdf import scanned_pdf
 

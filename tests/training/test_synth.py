@@ -37,6 +37,15 @@ def test_val_split_uses_held_out_fonts():
     assert meta["family"] in HELD_OUT_FAMILIES or meta["family"] == "pillow-default"
 
 
+def test_a_page_in_capitals_is_the_same_page_set_in_capitals():
+    """The orientation network's typewritten form labels: same typeface and blocks, every
+    letter a capital (and the text says so)."""
+    img, text, meta = render_page(random.Random(5), "train", 700, 900)
+    caps_img, caps_text, caps_meta = render_page(random.Random(5), "train", 700, 900, caps=True)
+    assert caps_meta == meta and caps_text == caps_text.upper() and text != text.upper()
+    assert not np.array_equal(img, caps_img)
+
+
 def test_every_degradation_family_can_appear():
     clean = np.ones((96, 128), np.float32)
     clean[30:40, 10:100] = 0
