@@ -51,7 +51,7 @@ bench-real: install  # the real low-resolution forms in REALVAL (validation only
 bench-structure: install  # deskew and orientation accuracy, and REALVAL's word recall with and without each structure step -> benchmarks/structure*
 	$(BIN)/python -m pagewash.bench.structure --funsd $(REALVAL)
 	$(BIN)/pagewash benchmark $(REALVAL) -o benchmarks/structure-realval --methods raw,ocr-structure,ocr
-	$(BIN)/pagewash benchmark $(REALVAL) -o benchmarks/structure-realval-turned --methods raw,ocr-structure,ocr --turn
+	$(BIN)/pagewash benchmark $(REALVAL) -o benchmarks/structure-realval-turned --methods raw,ocr --turn
 
 load: install  # 500 jobs from 32 clients against a gateway and 2 workers -> benchmarks/load.json
 	BIN=$(BIN) benchmarks/load.sh

@@ -4,10 +4,12 @@ CNN that reads patches of the page's text.
 Tesseract with ``--psm 3`` reads a page turned a quarter as next to nothing, and its own
 orientation detection (OSD) misreads forms and sparse pages. Text lines alone tell 0 from
 90 degrees, but 0 from 180 needs the letters' shapes (an ascender-descender count fails on
-forms in capitals). So the page is scaled until its x-height is about 8 px, the most inky
-96x96 patches are cut from it, and the network's log-probabilities over the patches are
-summed. The network (about 100k weights, 400 KB) is trained on generator pages of every block type,
-slides and forms included (``training/orient.py``). Accuracy and cost:
+forms in capitals). So the page is scaled until its x-height is about 8 px, the inkiest
+96x96 patches that are still text (not a banner, not a halftone screen) are cut from it,
+and the network's log-probabilities over the patches are summed. A page whose lines run up
+and down is scored again after a quarter turn, at its own scale. The network (about 100k
+weights, 400 KB) is trained on generator pages of every block type, slides, forms and pages
+in capitals included (``training/orient.py``). Accuracy and cost:
 ``docs/benchmarks.md#orientation``.
 """
 
@@ -30,6 +32,8 @@ WEIGHTS = Path(__file__).parent / "weights" / "orient.pt"
 CROP = 96  # pixels square, at the working scale
 XHEIGHT = 8.0  # pixels: the text's x-height at the working scale
 PATCHES = 12  # patches per page
+GRAIN = 0.08  # share of pixels a 3x3 median changes by a quarter of the range: above it, a page is grainy
+FAINT = 128  # the page's strongest ink (99.5th percentile, 0-255) below which its contrast is stretched
 MAX_SIDE = 1400  # pixels: a larger page is shrunk to this before its text size is measured
 MIN_INK, MAX_INK = 0.02, 0.25  # share of a patch's pixels that are ink for it to be text (not a banner)
 
@@ -63,15 +67,22 @@ def working_scale(page: np.ndarray) -> np.ndarray:
         u8 = cv2.resize(u8, (round(w * pre), round(h * pre)), interpolation=cv2.INTER_AREA)
     if u8.mean() < 110:
         u8 = 255 - u8
-    f = u8.astype(np.float32) / 255
-    # measured along the lines: a sideways page's across them, a page of a few big words' by its letters
+    # measured on a grainy page (a halftone screen: its dots pass for tiny letters) less its grain,
+    fine = cv2.medianBlur(u8, 3)
+    grainy = (np.abs(u8.astype(np.int16) - fine) > 64).mean() > GRAIN
+    f = (fine if grainy else u8).astype(np.float32) / 255
+    # along the lines: a sideways page's across them, a page of a few big words' by its letters
     x = xheight(f) or xheight(np.ascontiguousarray(f.T)) or letter_height((u8 < 128).astype(np.uint8))
     h, w = u8.shape
     s = XHEIGHT / x if x else 1200 / max(h, w)
     s = min(s, 4000 / max(h, w), 2.0)  # a page of huge type shrinks, tiny type grows at most 2x
     small = cv2.resize(u8, (max(CROP, round(w * s)), max(CROP, round(h * s))), interpolation=cv2.INTER_AREA)
     behind = paper(small)  # stains and shadows out
-    return np.clip(255 - small.astype(np.float32) * 255 / np.maximum(behind, 1), 0, 255).astype(np.uint8)
+    ink = 255 - small.astype(np.float32) * 255 / np.maximum(behind, 1)
+    top = float(np.percentile(ink, 99.5))
+    if 0 < top < FAINT:  # faint print: its strokes brought to the strength the network learned
+        ink *= min(200 / top, 5.0)
+    return np.clip(ink, 0, 255).astype(np.uint8)
 
 
 def patches(ink: np.ndarray, n: int = PATCHES) -> np.ndarray:
