@@ -91,9 +91,16 @@ def quarter_of(page: np.ndarray) -> int:
     the cleaner reads upright text, and the network learned raw and degraded pages alike. A
     turn the network is unsure of is not made, nor one of a page with too little text to
     tell (a photo, a page of stripes: the network answers for any picture)."""
-    if len(deskew.text_pixels(page, deskew.WIDTH)[0]) < deskew.MIN_PIXELS:
-        return 0
-    k, margin = orient.quarter(page)
+    return decided(*orient.quarter(page)) if has_text(page) else 0
+
+
+def has_text(page: np.ndarray) -> bool:
+    """Enough letter-like ink to tell which way up a page is."""
+    return len(deskew.text_pixels(page, deskew.WIDTH)[0]) >= deskew.MIN_PIXELS
+
+
+def decided(k: int, margin: float) -> int:
+    """The turn the chain makes of the network's answer: none where it is unsure."""
     return k if margin >= MIN_MARGIN else 0
 
 

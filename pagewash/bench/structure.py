@@ -87,11 +87,6 @@ def osd_quarter(page: np.ndarray) -> int | None:
     return {0: 0, 90: 1, 180: 2, 270: 3}.get(int(found.group(1))) if found else None
 
 
-def has_text(page: np.ndarray) -> bool:
-    """A page the chain would try to turn: enough letter-like ink to tell (``geometry.quarter_of``)."""
-    return len(deskew.text_pixels(page, deskew.WIDTH)[0]) >= deskew.MIN_PIXELS
-
-
 def turns_found(pages: Iterable[tuple[str, np.ndarray]], total: int, osd: int = 0) -> dict:
     """Each page turned 0-3 quarters: the network's answer (``orient.quarter``), the chain's
     decision (``geometry.quarter_of``: unsure or textless stays unturned), and Tesseract's OSD
@@ -99,7 +94,7 @@ def turns_found(pages: Iterable[tuple[str, np.ndarray]], total: int, osd: int = 
     net = right = chain = n = osd_right = osd_none = osd_n = 0
     blank, seconds, misses = [], {0: [], 1: []}, []
     for i, (name, page) in enumerate(tqdm(pages, total=total, desc="orientation", unit="page")):
-        if not has_text(page):
+        if not geometry.has_text(page):
             blank.append(name)
             continue
         for k in range(4):
@@ -108,7 +103,7 @@ def turns_found(pages: Iterable[tuple[str, np.ndarray]], total: int, osd: int = 
             found, margin = orient.quarter(t)
             seconds[k % 2].append(time.perf_counter() - t0)
             right += found == k
-            chain += (found if margin >= geometry.MIN_MARGIN else 0) == k
+            chain += geometry.decided(found, margin) == k
             n += 1
             if found != k:
                 misses.append(f"{name} turned {k}: found {found} (margin {margin:.1f})")
