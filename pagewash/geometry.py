@@ -105,9 +105,8 @@ def decided(k: int, margin: float) -> int:
 
 
 def skew_of(page: np.ndarray) -> float:
-    """The skew of an upright ``page`` in degrees, 0 within ``deskew.STRAIGHT`` of level (such
-    a page comes through byte for byte). Measured on the cleaned page where there is one:
-    stains and speckle pass for text on a raw page and blur the profile (measured:
-    docs/benchmarks.md#deskew)."""
-    angle = deskew.estimate(page)
-    return round(angle, 3) if abs(angle) >= deskew.STRAIGHT else 0.0
+    """The skew of an upright ``page`` to undo, in degrees (``deskew.correction``: 0 for a
+    page straight enough, or one whose lines straightening would hardly sharpen). Measured
+    on the cleaned page where there is one: stains and speckle pass for text on a raw page
+    and blur the profile (docs/benchmarks.md#deskew)."""
+    return round(deskew.correction(page), 3)

@@ -31,6 +31,10 @@ GAP = 3  # pixels of break closed along a rule (faint and broken rules)
 MIN_FILL = 0.85  # share of a rule's run that is ink (the rest: the breaks the closing joined)
 MAX_CROSSED = 0.3  # share of a rule's length that letters' strokes cross; more, and it is text
 REACH = 6  # pixels above and below a rule pixel where a crossing stroke's ink is looked for
+MARK_X = 0.45  # a dot or a dash of a dotted or dashed rule is at most this many x-heights across
+PITCH_X = 1.5  # ... and the next one along it at most this many x-heights on
+MIN_MARKS = 5  # marks in a row, fewer is punctuation (an ellipsis, a dash)
+ALIGNED = 1.0  # pixels: the marks of one rule share their size and their line to within this
 
 
 def ink_of(page: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -50,7 +54,7 @@ def rules(ink: np.ndarray, horizontal: bool, x_height: float | None) -> np.ndarr
     joined = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, join))
     long = cv2.morphologyEx(joined, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
     if not long.any():
-        return long
+        return dotted(ink, horizontal, x_height, length)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(long, connectivity=8)
     across = stats[:, cv2.CC_STAT_HEIGHT] if horizontal else stats[:, cv2.CC_STAT_WIDTH]
     span = stats[:, cv2.CC_STAT_WIDTH] if horizontal else stats[:, cv2.CC_STAT_HEIGHT]
@@ -64,7 +68,56 @@ def rules(ink: np.ndarray, horizontal: bool, x_height: float | None) -> np.ndarr
     crossed_share = np.bincount(labels.ravel(), weights=crossed.ravel(), minlength=n) / np.maximum(stats[:, 4], 1)
     keep = thin & (filled >= MIN_FILL) & (crossed_share <= MAX_CROSSED)
     keep[0] = False
-    return keep[labels].astype(np.uint8) & ink
+    return (keep[labels].astype(np.uint8) & ink) | dotted(ink, horizontal, x_height, length)
+
+
+def dotted(ink: np.ndarray, horizontal: bool, x_height: float | None, length: int) -> np.ndarray:
+    """uint8 (0/1) mask of the ink of dotted and dashed rules (leaders, a dashed box): at
+    least ``MIN_MARKS`` small marks in a row, each within ``PITCH_X`` x-heights of the next,
+    over ``length`` pixels or more. A line of small print is told apart by its letters: they
+    differ in size and stand on different heights (ascenders, descenders), a rule's marks
+    do not."""
+    xh = x_height or 8.0
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    across = stats[:, cv2.CC_STAT_HEIGHT] if horizontal else stats[:, cv2.CC_STAT_WIDTH]
+    along = stats[:, cv2.CC_STAT_WIDTH] if horizontal else stats[:, cv2.CC_STAT_HEIGHT]
+    mark = (across <= max(3, MARK_X * xh)) & (along <= max(length / MIN_MARKS, 3 * xh))
+    mark[0] = False
+    if mark.sum() < MIN_MARKS:
+        return np.zeros_like(ink)
+    marks = mark[labels].astype(np.uint8)
+    pitch = max(GAP * 2 + 1, int(PITCH_X * xh))
+    joined = cv2.morphologyEx(
+        marks, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (pitch, 1) if horizontal else (1, pitch))
+    )
+    long = cv2.morphologyEx(
+        joined, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
+    )
+    if not long.any():
+        return long
+    m, runs = cv2.connectedComponents(long, connectivity=8)
+    ids = np.nonzero(mark)[0]
+    cx, cy = cents[ids, 0], cents[ids, 1]
+    row, col = (
+        np.clip(cy.round().astype(int), 0, ink.shape[0] - 1),
+        np.clip(cx.round().astype(int), 0, ink.shape[1] - 1),
+    )
+    run = runs[row, col]
+    centre = cy if horizontal else cx
+    keep = np.zeros(m, bool)
+    for r in np.unique(run[run > 0]):
+        inside = run == r
+        if inside.sum() < MIN_MARKS:
+            continue
+        pos = (cx if horizontal else cy)[inside]
+        fit = np.polyval(np.polyfit(pos, centre[inside], 1), pos)  # a rule may lie a little askew
+        on_line = np.abs(centre[inside] - fit).max() <= max(ALIGNED, 0.1 * xh)
+        keep[r] = on_line and np.std(across[ids[inside]]) <= ALIGNED
+    if not keep.any():
+        return np.zeros_like(ink)
+    lit = np.zeros(n, bool)
+    lit[ids[keep[run]]] = True
+    return lit[labels].astype(np.uint8)
 
 
 def crossings(ink: np.ndarray, rule: np.ndarray, horizontal: bool) -> np.ndarray:

@@ -63,18 +63,41 @@ def xheight(page: np.ndarray) -> float | None:
     holds too little text to tell. Meant for a cleaned page (what the OCR chain measures):
     the cleaner has already flattened the lighting, so a global threshold separates ink
     from paper."""
+    boxes = ink_boxes(page)
+    return None if boxes is None else text_of(boxes, page.shape[0])[0]
+
+
+Text = tuple[float | None, int]  # (x-height or None, how many letters stand in lines)
+
+
+def text_both_ways(page: np.ndarray) -> tuple[Text, Text]:
+    """The text measured along the rows (``xheight``'s) and along the columns, from one pass
+    over the ink. Letters stand in lines along the way the text runs, so a page with more
+    of them in columns than in rows lies sideways."""
+    boxes = ink_boxes(page)
+    if boxes is None:
+        return (None, 0), (None, 0)
+    return text_of(boxes, page.shape[0]), text_of(boxes[:, [1, 0, 3, 2, 4]], page.shape[1])
+
+
+def ink_boxes(page: np.ndarray) -> np.ndarray | None:
+    """float (n, 5) x, y, width, height, area of the page's pieces of ink; None if none."""
     flat = otsu(page)  # (H, W) 0 = ink, 1 = paper
     ink = (flat < 0.5).astype(np.uint8)
     if ink.mean() > 0.5:  # mostly dark: a reversed page, read its light strokes instead
         ink = 1 - ink
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    if n <= 1:
-        return None
-    x0, y0, w, h, area = (stats[1:, i].astype(np.float64) for i in range(5))
+    return stats[1:, :5].astype(np.float64) if n > 1 else None
+
+
+def text_of(boxes: np.ndarray, page_height: int) -> Text:
+    """(the x-height of text set along the rows, or None; how many letters stand in such
+    lines), from the page's pieces of ink (``ink_boxes``)."""
+    x0, y0, w, h, area = boxes.T
     fill = area / np.maximum(w * h, 1)
     letters = (
         (h >= 2)  # noise specks
-        & (h <= page.shape[0] / 8)  # rules, boxes, pictures
+        & (h <= page_height / 8)  # rules, boxes, pictures
         & (w <= 12 * h)  # horizontal rules and underlines (tiny print merges into words: keep those)
         & (w >= h / 6)  # vertical rules (an 'l' or 'i' is still about h/6 wide or more)
         & (fill > 0.08)  # hollow boxes and frames
@@ -82,12 +105,12 @@ def xheight(page: np.ndarray) -> float | None:
     idx = np.flatnonzero(letters)
     idx = idx[in_lines(x0[idx], y0[idx], w[idx], h[idx])]
     if len(idx) < MIN_COMPONENTS:
-        return None
+        return None, len(idx)
     # Weighted by height squared (about a blob's ink): what little speckle sits beside a
     # letter holds far less ink than the letters do.
     heights = np.sort(h[idx])
     cumulative = np.cumsum(heights**2)
-    return float(heights[np.searchsorted(cumulative, PERCENTILE / 100 * cumulative[-1])])
+    return float(heights[np.searchsorted(cumulative, PERCENTILE / 100 * cumulative[-1])]), len(idx)
 
 
 def auto_factor(x_height: float | None) -> int:

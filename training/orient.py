@@ -46,7 +46,7 @@ def page(seed: int, split: str) -> np.ndarray:
 
 def page_patches(seed: int, split: str = "train", n: int = 24) -> np.ndarray:
     """uint8 (n', CROP, CROP) ink patches of one page, as the network sees them."""
-    cells = orient.patches(orient.working_scale(page(seed, split)), n)
+    cells = orient.patches(orient.working_scale(page(seed, split), 0)[0], n)
     return (cells[:, 0] * 255).astype(np.uint8)
 
 

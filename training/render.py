@@ -74,14 +74,86 @@ class Capitals:
         return getattr(self._draw, name)
 
 
+RULE_STYLES = ("solid", "solid", "grey", "double", "dashed", "dotted", "broken")
+
+
+class Ruler:
+    """Draws a page's ruling lines (table grids, form boxes, underlines, rules) on a layer of
+    their own, so the page comes with its line-free twin (``render_layers``). With a
+    ``styles`` generator the lines vary as real forms' do: grey (a coloured rule scanned),
+    double, dashed, dotted, broken, and now and then run through the text they underline;
+    without one they are solid black, as the generator always drew them (the same pages)."""
+
+    def __init__(self, img: Image.Image, styles: random.Random | None) -> None:
+        self.draw = ImageDraw.Draw(img)
+        self.styles = styles
+        self.style = styles.choice(RULE_STYLES) if styles else "solid"
+        self.grey = styles.randint(60, 170) if styles else 0
+
+    def through_text(self) -> bool:
+        """Whether the next underline runs through its text (a typed value over a printed rule)."""
+        return bool(self.styles) and self.styles.random() < 0.15
+
+    def line(self, xy, fill: int = 0, width: int = 1) -> None:
+        (x0, y0), (x1, y1) = xy
+        if self.styles is None:
+            self.draw.line(xy, fill=fill, width=width)
+            return
+        style = self.styles.choice(RULE_STYLES) if self.styles.random() < 0.25 else self.style
+        fill = self.grey if style == "grey" else fill
+        length = math.hypot(x1 - x0, y1 - y0)
+        if length < 1:
+            return
+        ux, uy = (x1 - x0) / length, (y1 - y0) / length
+        if style == "double":
+            off = width + max(2, width * self.styles.uniform(1, 2.5))
+            for d in (-off / 2, off / 2):
+                self.draw.line([(x0 - uy * d, y0 + ux * d), (x1 - uy * d, y1 + ux * d)], fill=fill, width=width)
+            return
+        if style == "solid" or style == "grey":
+            self.draw.line(xy, fill=fill, width=width)
+            return
+        # dashes, dots (leaders), or a solid rule with the breaks of a worn or faint print
+        dash, gap = {
+            "dashed": (width * self.styles.uniform(4, 10), width * self.styles.uniform(2, 5)),
+            "dotted": (max(1.0, width), width * self.styles.uniform(1.5, 4) + 1),
+            "broken": (width * self.styles.uniform(20, 60), self.styles.uniform(1, 3)),
+        }[style]
+        t = 0.0
+        while t < length:
+            e = min(length, t + dash)
+            self.draw.line([(x0 + ux * t, y0 + uy * t), (x0 + ux * e, y0 + uy * e)], fill=fill, width=width)
+            t = e + gap
+
+    def rectangle(self, box, outline: int = 0, width: int = 1) -> None:
+        if self.styles is None:
+            self.draw.rectangle(box, outline=outline, width=width)
+            return
+        x0, y0, x1, y1 = box
+        inner = width / 2
+        for a, b in (((x0, y0 + inner), (x1, y0 + inner)), ((x0, y1 - inner), (x1, y1 - inner))):
+            self.line([a, b], fill=outline, width=width)
+        for a, b in (((x0 + inner, y0), (x0 + inner, y1)), ((x1 - inner, y0), (x1 - inner, y1))):
+            self.line([a, b], fill=outline, width=width)
+
+
 class Page:
     """A white canvas with a cursor, the column geometry and the text written so far."""
 
     def __init__(
-        self, rng: random.Random, width: int, height: int, xheight: float, face: Typeface, caps: bool = False
+        self,
+        rng: random.Random,
+        width: int,
+        height: int,
+        xheight: float,
+        face: Typeface,
+        caps: bool = False,
+        styles: random.Random | None = None,
     ) -> None:
         self.rng = rng
         self.img = Image.new("L", (width, height), 255)
+        self.rule_img = Image.new("L", (width, height), 255)
+        self.ruler = Ruler(self.rule_img, styles)
         self.caps = caps
         self.draw = Capitals(ImageDraw.Draw(self.img)) if caps else ImageDraw.Draw(self.img)
         self.face = face
@@ -198,14 +270,14 @@ def block_table(p: Page, fake) -> None:
             x += widths[c]
         p.lines.append(" ".join(row))
         if grid or r == 0:
-            p.draw.line([(p.x0, y + p.leading * 1.02), (right, y + p.leading * 1.02)], fill=0, width=lw)
+            p.ruler.line([(p.x0, y + p.leading * 1.02), (right, y + p.leading * 1.02)], fill=0, width=lw)
         p.y += p.leading * 1.1
     if grid and p.col == col and p.y > top:  # the verticals and the box round it
         x = p.x0
         for wc in [0, *widths]:
             x += wc
-            p.draw.line([(x, top - p.leading * 0.08), (x, p.y - p.leading * 0.08)], fill=0, width=lw)
-        p.draw.line([(p.x0, top - p.leading * 0.08), (right, top - p.leading * 0.08)], fill=0, width=lw)
+            p.ruler.line([(x, top - p.leading * 0.08), (x, p.y - p.leading * 0.08)], fill=0, width=lw)
+        p.ruler.line([(p.x0, top - p.leading * 0.08), (right, top - p.leading * 0.08)], fill=0, width=lw)
     p.gap()
 
 
@@ -217,8 +289,8 @@ def block_form(p: Page, fake) -> None:
         line = f"{label}: {value}".rstrip()
         p.draw.text((p.x0, p.y), line, font=font, fill=0)
         start = p.x0 + font.getlength(f"{label}: ")
-        y = p.y + p.size * 1.05
-        p.draw.line(
+        y = p.y + p.size * (p.ruler.styles.uniform(0.45, 0.95) if p.ruler.through_text() else 1.05)
+        p.ruler.line(
             [(start, y), (p.x0 + p.width * p.rng.uniform(0.6, 1.0), y)], fill=0, width=max(1, round(p.size / 16))
         )
         p.lines.append(line)
@@ -241,7 +313,7 @@ def block_boxed_form(p: Page, fake) -> None:
             x, labels = float(p.x0), []
             for label, _ in row:
                 box = p.size * 0.9
-                p.draw.rectangle([x, p.y + p.size * 0.2, x + box, p.y + p.size * 0.2 + box], outline=0, width=lw)
+                p.ruler.rectangle([x, p.y + p.size * 0.2, x + box, p.y + p.size * 0.2 + box], outline=0, width=lw)
                 if p.rng.random() < 0.5:
                     p.draw.line([(x, p.y + p.size * 0.2), (x + box, p.y + p.size * 0.2 + box)], fill=0, width=lw)
                 p.draw.text((x + box * 1.6, p.y), label, font=font, fill=0)
@@ -252,7 +324,7 @@ def block_boxed_form(p: Page, fake) -> None:
             continue
         for c, (label, value) in enumerate(row):
             x = p.x0 + c * cell_w
-            p.draw.rectangle([x, p.y, x + cell_w - lw, p.y + cell_h], outline=0, width=lw)
+            p.ruler.rectangle([x, p.y, x + cell_w - lw, p.y + cell_h], outline=0, width=lw)
             p.draw.text((x + p.size * 0.3, p.y + p.size * 0.25), label, font=small, fill=0)
             p.draw.text((x + p.size * 0.5, p.y + p.leading * 0.95), value, font=font, fill=0)
         p.lines.append(" ".join(label for label, _ in row))
@@ -294,8 +366,29 @@ def block_address(p: Page, fake) -> None:
 def block_rule(p: Page, fake) -> None:
     if p.room(p.leading):
         y = p.y + p.leading * 0.4
-        p.draw.line([(p.x0, y), (p.x0 + p.width, y)], fill=0, width=max(1, round(p.size / p.rng.uniform(6, 20))))
+        p.ruler.line([(p.x0, y), (p.x0 + p.width, y)], fill=0, width=max(1, round(p.size / p.rng.uniform(6, 20))))
         p.y += p.leading
+
+
+def block_leaders(p: Page, fake) -> None:
+    """A contents page or a price list: labels joined to their numbers by dotted leaders."""
+    font = p.font()
+    dots = max(1, round(p.size / p.rng.uniform(7, 12)))
+    for _ in range(p.rng.randint(3, 9)):
+        label, number = content.heading(p.rng, fake), str(p.rng.randint(1, 400))
+        if not p.room(p.leading) or font.getlength(f"{label} {number}") > p.width * 0.9:
+            return
+        p.draw.text((p.x0, p.y), label, font=font, fill=0)
+        end = p.x0 + p.width - font.getlength(number)
+        p.draw.text((end, p.y), number, font=font, fill=0)
+        y = p.y + p.size * 0.95
+        x, stop, pitch = p.x0 + font.getlength(label) + p.size * 0.5, end - p.size * 0.5, dots * p.rng.uniform(2.5, 4)
+        while x < stop:  # the leader: dots on the baseline, not text (Tesseract reads none)
+            p.ruler.draw.rectangle([x, y, x + dots, y + dots], fill=0)
+            x += pitch
+        p.lines.append(f"{label} {number}")
+        p.y += p.leading
+    p.gap()
 
 
 SLIDE_P = 0.03  # pages rendered as a whole slide (light on dark)
@@ -308,6 +401,16 @@ BLOCKS = [
     (block_boxed_form, 1.5),
     (block_reversed, 0.8),
     (block_address, 1),
+    (block_rule, 1),
+]
+# forms and tables above all: the pages the line remover is measured on (``render_layers``)
+FORM_BLOCKS = [
+    (block_table, 3),
+    (block_form, 3),
+    (block_boxed_form, 3),
+    (block_leaders, 1.5),
+    (block_paragraph, 2),
+    (block_heading, 1),
     (block_rule, 1),
 ]
 
@@ -323,25 +426,46 @@ def render_page(
     """A clean page (uint8, 255 = paper, 0 = ink), its text in reading order, and what was chosen.
     The body text's x-height is drawn log-uniformly from ``xheight_range`` (pixels); ``caps``
     sets every word in capitals (the same draws of ``rng`` either way)."""
+    img, _, text, meta = render_layers(rng, split, width, height, xheight_range, caps)
+    return img, text, meta
+
+
+def render_layers(
+    rng: random.Random,
+    split: str,
+    width: int,
+    height: int,
+    xheight_range: tuple[float, float] = (8, 40),
+    caps: bool = False,
+    styles: random.Random | None = None,
+    blocks: list | None = None,
+) -> tuple[np.ndarray, np.ndarray, str, dict]:
+    """``render_page``'s page, and the same page without its ruling lines (the target of line
+    removal: every letter whole, no rule). ``styles`` varies the lines' look (``Ruler``; its
+    own generator, so ``rng``'s draws and the page's text stay the same), ``blocks`` the
+    mix of blocks (``FORM_BLOCKS``: forms and tables)."""
     face = pick_typeface(rng, split)
     xheight = math.exp(rng.uniform(math.log(xheight_range[0]), math.log(xheight_range[1])))
-    page = Page(rng, width, height, xheight, face, caps)
+    page = Page(rng, width, height, xheight, face, caps, styles)
     fake = content.faker(rng)
     n_blocks = rng.randint(1, 2) if rng.random() < 0.08 else 10_000  # a few near-empty pages
-    funcs, weights = zip(*BLOCKS)
+    funcs, weights = zip(*(blocks or BLOCKS))
     first = True
-    blocks = set()
+    chosen = set()
     while not page.full and n_blocks > 0:
         block = block_heading if first and rng.random() < 0.5 else rng.choices(funcs, weights)[0]
         block(page, fake)
-        blocks.add(block.__name__.removeprefix("block_"))
+        chosen.add(block.__name__.removeprefix("block_"))
         first = False
         n_blocks -= 1
-    img = np.asarray(page.img)
+    bare = np.asarray(page.img)
+    img = np.minimum(bare, np.asarray(page.rule_img))
     if rng.random() < SLIDE_P:  # a whole slide: light text on a dark ground, kept so in the clean page
         ground, ink = rng.uniform(0, 0.35), rng.uniform(0.8, 1.0)
-        img = np.clip((ground + (ink - ground) * (1 - img / 255.0)) * 255 + 0.5, 0, 255).astype(np.uint8)
-        blocks.add("slide")
-    meta = {"family": face.family, "xheight": round(xheight, 1), "columns": len(page.columns), "blocks": sorted(blocks)}
+        img, bare = (
+            np.clip((ground + (ink - ground) * (1 - a / 255)) * 255 + 0.5, 0, 255).astype(np.uint8) for a in (img, bare)
+        )
+        chosen.add("slide")
+    meta = {"family": face.family, "xheight": round(xheight, 1), "columns": len(page.columns), "blocks": sorted(chosen)}
     text = "\n".join(page.lines)
-    return img, text.upper() if caps else text, meta
+    return img, bare, text.upper() if caps else text, meta

@@ -1,6 +1,7 @@
 """How well the structure steps work, measured: deskew on generator pages at known angles,
 orientation on held-out generator pages and on real forms turned by each quarter (against
-Tesseract's OSD), ruling-line removal by word recall on real forms.
+Tesseract's OSD), ruling-line removal on generator forms against their line-free twins and
+by word recall on real forms; the worst deskew and line-removal cases drawn.
 
     python -m pagewash.bench.structure --funsd ../shared/realval/funsd-train
 
@@ -32,17 +33,25 @@ def turned(page: np.ndarray, k: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(page, k))
 
 
-def deskew_accuracy(pages: int) -> dict:
+def deskew_accuracy(pages: int, picture: Path | None = None) -> dict:
     """Errors in degrees on generator pages (held-out fonts) turned by a uniform angle in
     +-10 degrees: the clean page, the degraded page, and the degraded page once cleaned
     (where the chain measures it); Tesseract's own angle of the degraded page beside them
-    (no answer counts as 0 degrees)."""
+    (no answer counts as 0 degrees); and the chain's correction (``geometry.skew_of``: 0
+    where straightening would hardly sharpen the lines). The page of the worst estimate on a
+    cleaned page is drawn to ``picture``, straightened by it."""
     from training.degrade import degrade
     from training.render import render_page
 
     model = get_model("default")
-    errors: dict[str, list[float]] = {"clean": [], "degraded": [], "degraded, cleaned": [], "tesseract, degraded": []}
-    seconds = []
+    errors: dict[str, list[float]] = {
+        "clean": [],
+        "degraded": [],
+        "degraded, cleaned": [],
+        "tesseract, degraded": [],
+        "chain's correction": [],
+    }
+    seconds, left, worst = [], [], (-1.0, None)
     for seed in tqdm(range(pages), desc="deskew", unit="page"):
         rng = random.Random(f"deskew-bench:{seed}")
         w = rng.randint(900, 1800)
@@ -55,14 +64,37 @@ def deskew_accuracy(pages: int) -> dict:
         errors["clean"].append(abs(deskew.estimate(clean) - angle))
         seconds.append(time.perf_counter() - t0)
         errors["degraded"].append(abs(deskew.estimate(noisy) - angle))
-        errors["degraded, cleaned"].append(abs(deskew.estimate(denoise(model, noisy)) - angle))
+        cleaned = denoise(model, noisy)
+        found = deskew.estimate(cleaned)
+        errors["degraded, cleaned"].append(abs(found - angle))
+        if abs(found - angle) > worst[0]:
+            worst = (abs(found - angle), (seed, cleaned, angle, found))
         theirs = tesseract_angle(noisy)
         errors["tesseract, degraded"].append(abs(theirs - angle) if theirs is not None else abs(angle))
+        made = geometry.skew_of(to_u8(cleaned))
+        errors["chain's correction"].append(abs(made - angle))
+        if made == 0 and abs(angle) >= deskew.STRAIGHT:
+            left.append(round(angle, 2))
+    if picture is not None and worst[1] is not None:
+        draw_worst_deskew(*worst[1], picture)
     out = {
         k: {"mean": float(np.mean(v)), "worst": float(np.max(v)), "within_0.25": float(np.mean(np.array(v) <= 0.25))}
         for k, v in errors.items()
     }
-    return {"pages": pages, "median_ms": 1000 * float(np.median(seconds)), **out}
+    return {"pages": pages, "median_ms": 1000 * float(np.median(seconds)), **out, "left_unstraightened": left}
+
+
+def draw_worst_deskew(seed: int, page: np.ndarray, angle: float, found: float, path: Path) -> None:
+    """The page of the worst estimate, straightened by it, 700 px tall: what is left of its skew
+    shows in its lines."""
+    from PIL import Image
+
+    back = to_u8(deskew.rotate(page, -found, expand=False))
+    h, w = back.shape
+    small = Image.fromarray(back).resize((round(w * 700 / h), 700), Image.Resampling.LANCZOS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    small.save(path)
+    tqdm.write(f"{path}: generator page {seed} turned {angle:.2f} degrees, found {found:.2f}, straightened by it")
 
 
 def tesseract_angle(page: np.ndarray) -> float | None:
@@ -139,6 +171,72 @@ def orientation_accuracy(funsd: Path | None, pages: int, osd_forms: int = 40) ->
     return out
 
 
+def lines_generator(pages: int, picture: Path | None = None) -> dict:
+    """The line remover on generator forms and tables (``training.render.FORM_BLOCKS``, lines of
+    every style: grey, double, dashed, dotted leaders, broken, through the text), against
+    each page's line-free twin: the share of the rules' ink removed, the share of the
+    letters' ink removed with it (the page where most went is drawn to ``picture``), and
+    Tesseract's word recall with the lines, without them, and on the line-free twin."""
+    from training.render import FORM_BLOCKS, render_layers
+
+    rows, worst = [], (-1.0, None)
+    for seed in tqdm(range(pages), desc="lines (generator)", unit="page"):
+        rng = random.Random(f"lines-bench:{seed}")
+        w = rng.randint(900, 1700)
+        img, bare, text, _ = render_layers(
+            rng, "val", w, int(w * 1.3), (8, 20), styles=random.Random(f"lines-style:{seed}"), blocks=FORM_BLOCKS
+        )
+        out, _ = lines.remove_lines(img)
+        rule = (img < 128) & (bare >= 128)
+        letters = bare < 128
+        gone = (img < 128) & (out >= 128)
+        lost = (gone & letters).sum() / max(letters.sum(), 1)
+        if lost > worst[0]:
+            worst = (lost, (seed, img, out, bare, gone & letters))
+        rows.append(
+            (
+                (gone & rule).sum() / max(rule.sum(), 1),
+                lost,
+                *(word_recall(text, tesseract.ocr(a, formats=("txt",)).text) for a in (img, out, bare)),
+            )
+        )
+    if picture is not None and worst[1] is not None:
+        draw_worst_lines(*worst[1], picture)
+    r = np.array(rows)
+    return {
+        "pages": len(r),
+        "rule_ink_removed": float(r[:, 0].mean()),
+        "letter_ink_removed": float(r[:, 1].mean()),
+        "letter_ink_removed_worst": float(r[:, 1].max()),
+        "recall_with_lines": float(r[:, 2].mean()),
+        "recall_lines_removed": float(r[:, 3].mean()),
+        "recall_line_free_page": float(r[:, 4].mean()),
+        "worse_by_0.05": int((r[:, 3] < r[:, 2] - 0.05).sum()),
+    }
+
+
+def draw_worst_lines(
+    seed: int, img: np.ndarray, out: np.ndarray, bare: np.ndarray, lost: np.ndarray, path: Path
+) -> None:
+    """The 500-px-wide window of the page where the remover took most letter ink: the page,
+    the page without its lines (letter ink taken in red), the line-free twin."""
+    from PIL import Image
+
+    h, w = img.shape
+    side = min(500, h, w)
+    ys, xs = np.nonzero(lost) if lost.any() else (np.array([h // 2]), np.array([w // 2]))
+    cy, cx = int(np.median(ys)), int(np.median(xs))
+    y0, x0 = int(np.clip(cy - side // 2, 0, h - side)), int(np.clip(cx - side // 2, 0, w - side))
+    win = np.s_[y0 : y0 + side, x0 : x0 + side]
+    shown = np.stack([out[win]] * 3, -1)
+    shown[lost[win]] = (220, 0, 0)
+    gap = np.full((side, 8, 3), 128, np.uint8)
+    strip = np.hstack([np.stack([img[win]] * 3, -1), gap, shown, gap, np.stack([bare[win]] * 3, -1)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(strip).save(path)
+    tqdm.write(f"{path}: generator form {seed}, the page / lines removed (letter ink taken in red) / line-free")
+
+
 def lines_recall(funsd: Path, pages: int) -> dict:
     """Word recall of Tesseract (--psm 3) on real forms upscaled 2x (bicubic), with and without
     their ruling lines."""
@@ -169,9 +267,14 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=100, help="generator pages per measurement")
     ap.add_argument("--forms", type=int, default=30, help="real forms for the line-removal recall")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/structure.json"))
+    ap.add_argument("--pictures", type=Path, default=Path("docs/img"), help="where the worst cases are drawn")
     args = ap.parse_args()
     funsd = args.funsd if args.funsd.is_dir() else None
-    result = {"deskew": deskew_accuracy(args.pages), "orientation": orientation_accuracy(funsd, args.pages)}
+    result = {
+        "deskew": deskew_accuracy(args.pages, args.pictures / "deskew-worst.png"),
+        "orientation": orientation_accuracy(funsd, args.pages),
+        "lines_generator": lines_generator(args.pages // 2, args.pictures / "lines-worst.png"),
+    }
     if funsd is not None:
         result["lines"] = lines_recall(funsd, args.forms)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -48,3 +48,20 @@ def test_a_page_without_text_has_no_skew():
     rng = np.random.default_rng(0)
     photo = rng.uniform(0, 1, (800, 600)).astype(np.float32)  # no letters in it
     assert abs(deskew.estimate(photo)) <= deskew.LIMIT
+
+
+def test_a_page_of_short_fields_is_left_unstraightened_and_a_page_of_lines_is_not():
+    """Straightening resamples the page; where its lines are short (a form's fields) it sharpens
+    them too little to pay for that (real forms read worse straightened: docs/benchmarks.md)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 16)
+    img = Image.new("L", (1200, 1500), 255)
+    d = ImageDraw.Draw(img)
+    for i in range(28):  # a column of fields, a word or two each
+        d.text((100 + 37 * (i % 3), 60 + 50 * i), "Date 12", fill=0, font=font)
+    fields = deskew.rotate(np.asarray(img, np.float32) / 255, 2.0, expand=False)
+    angle, gain = deskew.measure(fields)
+    assert angle > 1 and gain < deskew.MIN_GAIN and deskew.correction(fields) == 0.0
+    page = deskew.rotate(load_page(EXAMPLES / "03_phone_photo_shadow.clean.png"), 0.4, expand=False)
+    assert deskew.correction(page) == pytest.approx(deskew.estimate(page)) and abs(deskew.correction(page)) > 0.3

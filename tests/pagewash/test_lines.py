@@ -78,3 +78,22 @@ def test_a_page_without_rules_is_left_as_it_was():
     page = grey(img)
     out, found = lines.remove_lines(page)
     assert not found and out is page
+
+
+def test_dotted_leaders_and_a_dashed_rule_go_and_small_print_stays():
+    img, d = canvas(900, 300)
+    font, small = ImageFont.truetype(FONT, 28), ImageFont.truetype(FONT, 11)
+    d.text((40, 40), "Contents", fill=0, font=font)
+    d.text((780, 40), "12", fill=0, font=font)
+    for x in range(200, 760, 9):  # a leader: square dots on the baseline
+        d.rectangle([x, 66, x + 2, 68], fill=0)
+    for x in range(40, 860, 22):  # a dashed rule
+        d.line([(x, 120), (x + 14, 120)], fill=0, width=2)
+    d.text((40, 200), "a line of small print below the rules, which is text and stays on the page", fill=0, font=small)
+    page = grey(img)
+    out, found = lines.remove_lines(page)
+    assert found
+    assert (out[60:75, 200:760] < 0.5).sum() == 0 and (out[115:126, 40:860] < 0.5).sum() == 0
+    assert np.array_equal(out[190:230], page[190:230])  # small print is no dotted rule
+    text = tesseract.ocr(out, psm=6, formats=("txt",)).text
+    assert "Contents" in text and "12" in text

@@ -15,7 +15,7 @@ def test_a_few_steps_make_weights_the_library_loads(tmp_path):
     out = tmp_path / "orient.pt"
     orient_training.train(pages=2, steps=3, out=out, width=4, check_pages=1)
     net = orient.load(out)
-    assert orient.scores(np.ones((300, 200), np.float32), net).shape == (4,)
+    assert orient.scores(orient.working_scale(np.ones((300, 200), np.float32))[0], net).shape == (4,)
 
 
 def test_a_fine_tune_starts_from_given_weights_and_keeps_their_width(tmp_path):

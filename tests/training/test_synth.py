@@ -90,3 +90,21 @@ def test_new_families_do_their_damage():
     assert shade.min() < 0.99 < 1.01 < shade.max()  # a lit and a shaded side
     grainy = degrade.heavy_grain(rng, np.full((200, 300), 0.9, np.float32), 1.0)
     assert grainy.std() > 0.02
+
+
+def test_a_form_comes_with_its_line_free_twin_and_the_same_text():
+    """The line remover's target: the page less its rules, every letter as it was. Styled
+    lines (grey, double, dashed, dotted leaders, through the text) change the rules only."""
+    from training.render import FORM_BLOCKS, render_layers
+
+    for seed in range(4):
+        img, bare, text, meta = render_layers(random.Random(seed), "val", 900, 1100, (9, 14), blocks=FORM_BLOCKS)
+        styled, styled_bare, styled_text, _ = render_layers(
+            random.Random(seed), "val", 900, 1100, (9, 14), styles=random.Random(seed), blocks=FORM_BLOCKS
+        )
+        assert styled_text == text and np.array_equal(styled_bare, bare)  # the same letters
+        assert (img <= bare).all() or "slide" in meta["blocks"]  # the rules only add ink
+        assert ((img < 128) & (bare >= 128)).sum() > 500, meta  # and there are rules to remove
+    plain, _, _ = render_page(random.Random(3), "train", 700, 900)
+    layered, _, _, _ = render_layers(random.Random(3), "train", 700, 900)
+    assert np.array_equal(plain, layered)
