@@ -34,6 +34,7 @@ REACH = 6  # pixels above and below a rule pixel where a crossing stroke's ink i
 MARK_X = 0.45  # a dot or a dash of a dotted or dashed rule is at most this many x-heights across
 PITCH_X = 1.5  # ... and the next one along it at most this many x-heights on
 MIN_MARKS = 5  # marks in a row, fewer is punctuation (an ellipsis, a dash)
+MIN_BAND_FILL = 0.5  # a piece of ink this solid and over 1.5 x-heights thick is a dark band, not rules
 ALIGNED = 1.0  # pixels: the marks of one rule share their size and their line to within this
 
 
@@ -147,12 +148,20 @@ def line_mask(page: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     stays, both boolean (H, W); the paper around the ink, uint8)."""
     ink, behind = ink_of(page)
     x_height = xheight(to_u8(page).astype(np.float32) / 255) or letter_height(ink)
+    # a dark band (a table's header row in reverse, a black panel) is no rule, nor are the
+    # strips of it above and below its light letters
+    _, pieces, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(w * h, 1)
+    band = (fill > MIN_BAND_FILL) & (np.minimum(w, h) > 1.5 * (x_height or 8))
+    band[0] = False
+    solid = band[pieces].astype(np.uint8)
     mask = np.zeros_like(ink)
     rest = ink
     for horizontal in (True, False):
         # vertical rules are looked for once the horizontal ones are out of the ink: else a
         # column of figures, each on its underline, joins into one tall "rule"
-        rule = rules(rest, horizontal, x_height)
+        rule = rules(rest, horizontal, x_height) & (1 - solid)
         if rule.any():
             mask |= rule & (1 - crossings(ink, rule, horizontal))
             rest = rest & (1 - rule)
