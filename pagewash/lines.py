@@ -34,7 +34,7 @@ REACH = 6  # pixels above and below a rule pixel where a crossing stroke's ink i
 MARK_X = 0.45  # a dot or a dash of a dotted or dashed rule is at most this many x-heights across
 PITCH_X = 1.5  # ... and the next one along it at most this many x-heights on
 MIN_MARKS = 5  # marks in a row, fewer is punctuation (an ellipsis, a dash)
-MIN_BAND_FILL = 0.5  # a piece of ink this solid and over 1.5 x-heights thick is a dark band, not rules
+BAND_X = 1.2  # x-heights: ink this thick throughout (after strokes and rules are opened away) is a dark band
 ALIGNED = 1.0  # pixels: the marks of one rule share their size and their line to within this
 
 
@@ -143,6 +143,25 @@ def letter_height(ink: np.ndarray) -> float | None:
     return 0.6 * float(np.median(letters)) if len(letters) else None
 
 
+def bands(ink: np.ndarray, x_height: float) -> np.ndarray:
+    """uint8 (0/1) mask of dark bands and panels (a table's header row in reverse): what is
+    left of the ink once everything thinner than half an x-height is opened away (strokes,
+    rules) and is ``BAND_X`` x-heights tall, joined across the light words in it. A band
+    can touch a grid, so it is not told by its piece of ink."""
+    k = max(3, round(0.5 * x_height))
+    thick = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
+    if not thick.any():
+        return thick
+    n, pieces, stats, _ = cv2.connectedComponentsWithStats(thick, connectivity=8)
+    tall = stats[:, cv2.CC_STAT_HEIGHT] >= BAND_X * x_height
+    tall[0] = False
+    if not tall.any():
+        return np.zeros_like(ink)
+    join = np.ones((1, max(3, round(4 * x_height))), np.uint8)
+    band = cv2.morphologyEx(tall[pieces].astype(np.uint8), cv2.MORPH_CLOSE, join)
+    return cv2.dilate(band, np.ones((5, 5), np.uint8))
+
+
 def line_mask(page: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(the pixels of the page's ruling lines less the strokes that cross them, the ink that
     stays, both boolean (H, W); the paper around the ink, uint8)."""
@@ -150,12 +169,7 @@ def line_mask(page: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x_height = xheight(to_u8(page).astype(np.float32) / 255) or letter_height(ink)
     # a dark band (a table's header row in reverse, a black panel) is no rule, nor are the
     # strips of it above and below its light letters
-    _, pieces, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(w * h, 1)
-    band = (fill > MIN_BAND_FILL) & (np.minimum(w, h) > 1.5 * (x_height or 8))
-    band[0] = False
-    solid = band[pieces].astype(np.uint8)
+    solid = bands(ink, x_height) if x_height else np.zeros_like(ink)  # a band is told by the text's size
     mask = np.zeros_like(ink)
     rest = ink
     for horizontal in (True, False):

@@ -235,14 +235,15 @@ def page_args() -> list[Arg]:
             action=argparse.BooleanOptionalAction,
             default=None,
             help="straighten pages skewed by up to 10 degrees, in the written page and for OCR (default on; pages "
-            "within 0.1 degree of level are left as they are, and a straightened page grows to keep its "
-            "corners); env PAGEWASH_DESKEW",
+            "within 0.1 degree of level, or whose lines it would hardly sharpen, such as a form of short fields, "
+            "are left as they are; a straightened page keeps its size); env PAGEWASH_DESKEW",
         ),
         arg(
             "--lines",
             action=argparse.BooleanOptionalAction,
             default=None,
-            help="with OCR, also read the page without its ruling lines (table grids, form boxes, underlines) and "
+            help="with OCR, also read the page without its ruling lines (table grids, form boxes, underlines, "
+            "dotted leaders) and "
             "keep the surer read (default on; one more Tesseract run on pages with lines); env PAGEWASH_LINES",
         ),
         arg(

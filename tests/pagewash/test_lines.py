@@ -97,3 +97,17 @@ def test_dotted_leaders_and_a_dashed_rule_go_and_small_print_stays():
     assert np.array_equal(out[190:230], page[190:230])  # small print is no dotted rule
     text = tesseract.ocr(out, psm=6, formats=("txt",)).text
     assert "Contents" in text and "12" in text
+
+
+def test_a_dark_band_with_light_words_is_no_rule():
+    """A table's header row in reverse: the strips of band above and below its letters are as
+    long and thin as rules, but they are the band, and painting them loses the words."""
+    img, d = canvas(900, 200)
+    font = ImageFont.truetype(FONT, 26)
+    d.rectangle([30, 40, 870, 80], fill=40)
+    d.text((60, 44), "Item        Quantity        Price", fill=250, font=font)
+    d.line([(30, 120), (870, 120)], fill=0, width=3)  # and a rule below it, which goes
+    page = grey(img)
+    out, found = lines.remove_lines(page)
+    assert found and (out[118:123, 100:800] < 0.5).sum() == 0
+    assert np.array_equal(out[35:85], page[35:85])
