@@ -10,11 +10,12 @@ and the same text on every road.
    the caller gets (grey, or binarised on request; without its ruling lines on request). A
    page upscaled for OCR only is kept beside the picture as the page Tesseract reads.
 2. ``raw_for_verify``: the raw page, kept where verify will compare it with the cleaned one.
-3. ``read``: Tesseract on the cleaned page, and with a raw page on it too (``pagewash.verify``,
-   the raw page set right the same way), keeping the read Tesseract is surer of; the winner
-   is read again without its ruling lines where it has any (``pagewash.lines``), and the
-   surer of the two kept. Boxes come back in the input's pixels. Where the raw page won,
-   the picture follows the text: the caller gets the raw page.
+3. ``read``: Tesseract on the cleaned page, without its ruling lines where it has any
+   (``pagewash.lines``), once; with a raw page on it too (``pagewash.verify``, the raw page
+   set right the same way), the lines Tesseract was unsure of are read again from the raw
+   page and from the page with its lines, in one more run, and the surer read of each line
+   kept (``pagewash.reread``). Boxes come back in the input's pixels. Where the raw page
+   won the whole page, the picture follows the text: the caller gets the raw page.
 
 A straight, upright page without rules goes through steps that change nothing: the same
 pixels and the same text as with the structure steps off.
@@ -65,6 +66,7 @@ class Read:
     picture: np.ndarray  # the page the text was read from, at the picture's scale (the picture follows the text)
     geometry: Geometry  # how the page read was set upright and straight (identity: as it came)
     lines_removed: bool = False  # Tesseract read it without its ruling lines
+    reread: int = 0  # unsure lines whose words another version gave (``pagewash.reread``)
 
 
 def clean(
@@ -112,21 +114,23 @@ def read(
     psm: int | None,
     formats: tuple[str, ...] = ("txt", "hocr", "tsv"),
     unrule: bool = True,
+    full: bool = False,
 ) -> Read:
-    """Step 3: Tesseract on the cleaned page; with ``raw`` (the page as it came), on the raw
-    page too (and, for a page upscaled for OCR only, on the picture at the input's size),
-    keeping the surer read; with ``unrule``, the winner without its ruling lines too."""
+    """Step 3: Tesseract on the cleaned page (without its ruling lines, with ``unrule``); with
+    ``raw`` (the page as it came), its unsure lines against the raw page's, or the raw page
+    (and, for a page upscaled for OCR only, the picture at the input's size) in full where
+    the whole read is unsure: ``pagewash.verify``. ``full``: every version in full."""
     geometry = cleaned.geometry or Geometry(cleaned.picture.shape[:2])
     if raw is None:
         candidates = [Version("clean", cleaned.for_ocr, cleaned.factor)]
     else:
         also = (cleaned.picture,) if cleaned.ocr_page is not None else ()
         candidates = versions(raw, cleaned.for_ocr, also, cleaned.geometry)
-    choice = choose(candidates, lang=lang, psm=psm, formats=formats, unrule=unrule)
+    choice = choose(candidates, lang=lang, psm=psm, formats=formats, unrule=unrule, full=full)
     v = choice.version
     if v.source == "raw" and raw is not None:
         picture = at_scale(to_u8(geometry.apply(raw) if v.corrected else raw), cleaned.image_factor)
     else:
         picture = cleaned.picture
     done = geometry if v.corrected else Geometry(geometry.shape)
-    return Read(choice.in_input(geometry), v.source, picture, done, v.lines_removed)
+    return Read(choice.in_input(geometry), v.source, picture, done, v.lines_removed, choice.replaced)

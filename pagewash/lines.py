@@ -61,15 +61,15 @@ def rules(ink: np.ndarray, horizontal: bool, x_height: float | None) -> np.ndarr
     span = stats[:, cv2.CC_STAT_WIDTH] if horizontal else stats[:, cv2.CC_STAT_HEIGHT]
     # the share of each found run that is ink: a rule is mostly ink, the joined feet of a
     # word's letters along its baseline are mostly gaps
-    filled = np.bincount(labels.ravel(), weights=(ink & long).ravel(), minlength=n) / np.maximum(stats[:, 4], 1)
+    filled = np.bincount(labels[(ink & long) > 0], minlength=n) / np.maximum(stats[:, 4], 1)
     thin = (across <= max(4, MAX_THICKNESS_X * (x_height or 8))) | (span >= 20 * across)
     # and a rule stands alone: ink right above and below most of its length is a line of
     # text (tightly set type joined along its x-band), with a few crossing strokes it is a rule
     crossed = crossings(ink, (long & ink).astype(np.uint8), horizontal)
-    crossed_share = np.bincount(labels.ravel(), weights=crossed.ravel(), minlength=n) / np.maximum(stats[:, 4], 1)
+    crossed_share = np.bincount(labels[crossed > 0], minlength=n) / np.maximum(stats[:, 4], 1)
     keep = thin & (filled >= MIN_FILL) & (crossed_share <= MAX_CROSSED)
     keep[0] = False
-    return (keep[labels].astype(np.uint8) & ink) | dotted(ink, horizontal, x_height, length)
+    return (lookup(keep, labels, long) & ink) | dotted(ink, horizontal, x_height, length)
 
 
 def dotted(ink: np.ndarray, horizontal: bool, x_height: float | None, length: int) -> np.ndarray:
@@ -86,7 +86,7 @@ def dotted(ink: np.ndarray, horizontal: bool, x_height: float | None, length: in
     mark[0] = False
     if mark.sum() < MIN_MARKS:
         return np.zeros_like(ink)
-    marks = mark[labels].astype(np.uint8)
+    marks = lookup(mark, labels, ink)
     pitch = max(GAP * 2 + 1, int(PITCH_X * xh))
     joined = cv2.morphologyEx(
         marks, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (pitch, 1) if horizontal else (1, pitch))
@@ -118,7 +118,16 @@ def dotted(ink: np.ndarray, horizontal: bool, x_height: float | None, length: in
         return np.zeros_like(ink)
     lit = np.zeros(n, bool)
     lit[ids[keep[run]]] = True
-    return lit[labels].astype(np.uint8)
+    return lookup(lit, labels, ink)
+
+
+def lookup(keep: np.ndarray, labels: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """uint8 (0/1): ``keep[labels]``, looked up only where ``where`` is set (a page's ink is
+    a small share of its pixels, and labels are 0 elsewhere)."""
+    out = np.zeros(labels.shape, np.uint8)
+    at = where > 0
+    out[at] = keep[labels[at]]
+    return out
 
 
 def crossings(ink: np.ndarray, rule: np.ndarray, horizontal: bool) -> np.ndarray:
@@ -188,8 +197,15 @@ def remove_lines(page: np.ndarray) -> tuple[np.ndarray, bool]:
     mask, stays, behind = line_mask(page)
     if not mask.any():
         return page, False
-    # the rule's soft edge goes too, but never a pixel of the ink that stays
+    return paint(page, mask, stays, behind), True
+
+
+def paint(page: np.ndarray, mask: np.ndarray, stays: np.ndarray, behind: np.ndarray | None = None) -> np.ndarray:
+    """``page`` with the pixels of ``mask`` (and the rule's soft edge, but never a pixel of
+    ``stays``) painted with the paper around them (``behind``, or the page's own): another
+    version of a page loses the lines found on the first, at the cost of a closing."""
+    behind = paper(to_u8(page)) if behind is None else behind
     paint = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & ~stays
     out = page.copy()
     out[paint] = behind[paint] if page.dtype == np.uint8 else behind[paint].astype(np.float32) / 255
-    return out, True
+    return out

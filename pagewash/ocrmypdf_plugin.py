@@ -4,7 +4,10 @@ Two of OCRmyPDF's hooks carry the whole plugin. ``filter_ocr_image`` cleans the 
 Tesseract is about to read (upscaled where the text is small, and with verify on, the page
 that reads best of the cleaned and the raw one: ``pagewash.verify``). ``filter_page_image``
 puts the cleaned page into the output PDF in place of the scan (``--pagewash-keep-original``
-keeps the scan; only the text layer then comes from the cleaned page).
+keeps the scan; only the text layer then comes from the cleaned page). Verify has read the
+page it hands on already, its unsure lines re-read from the scan (``pagewash.reread``), so
+the engine's ``generate_hocr`` hands OCRmyPDF that read for the text layer instead of
+reading the page again: one read a page, as plain OCRmyPDF, and the re-reads' words too.
 
 OCRmyPDF builds an output page from an image only when it rasterizes the page, which it does
 in ``--force-ocr`` mode. So where no page of the input has text yet, ``validate`` switches to
@@ -47,6 +50,7 @@ from pagewash.settings import Structure, get_settings, parse_upscale
 log = logging.getLogger(__name__)
 CLEANED = "pagewash.png"  # the cleaned page for the output PDF, in the page's work folder
 KEPT = "pagewash.raw"  # written instead where the scan read better than the cleaned page
+READ = "pagewash.hocr"  # verify's read of the page handed to OCR (and .txt): OCRmyPDF's text layer
 
 
 @hookimpl
@@ -113,6 +117,24 @@ class Engine(TesseractOcrEngine):
             k = quarter_of(to_u8(to_gray(im)))
         # OCRmyPDF wants the clockwise turn the page has had; k counts counter-clockwise turns
         return OrientationConfidence(angle=(-90 * k) % 360, confidence=100.0 if k else 0.0)
+
+    @staticmethod
+    def generate_hocr(input_file, output_hocr, output_text, options) -> None:
+        """The read verify made of this very page (``READ``), where there is one: reading it
+        again would double the price of OCR for nothing."""
+        input_file = Path(input_file)
+        ours = input_file.with_name(input_file.name.split("_", 1)[0] + "_" + READ)
+        tess = getattr(options, "tesseract", None)
+        own = any(getattr(tess, k, None) for k in ("config", "user_words", "user_patterns"))  # the user's
+        if not own and ours.exists() and ours.with_suffix(".txt").exists():
+            with Image.open(input_file) as im:
+                size = im.size
+            hocr = ours.read_text()
+            if f"bbox 0 0 {size[0]} {size[1]};" in hocr:  # not shrunk on its way (Tesseract's limits)
+                Path(output_hocr).write_text(hocr)
+                Path(output_text).write_text(ours.with_suffix(".txt").read_text())
+                return
+        TesseractOcrEngine.generate_hocr(input_file, output_hocr, output_text, options)
 
     @staticmethod
     def get_deskew(input_file, options) -> float:
@@ -190,9 +212,13 @@ def clean_for_ocr(image: Image.Image, options, work: Path, verify: bool, reads: 
         lang = "+".join(options.languages) if options.languages else None
         also = (cleaned.picture,) if cleaned.ocr_page is not None else ()
         candidates = versions(raw, cleaned.for_ocr, also, cleaned.geometry) if verify else [version]
-        version = choose(
-            candidates, lang=lang, psm=_psm(options), formats=("tsv",), dpi=max(dpi), unrule=steps.lines
-        ).version
+        choice = choose(
+            candidates, lang=lang, psm=_psm(options), formats=("txt", "hocr"), dpi=max(dpi), unrule=steps.lines
+        )
+        version = choice.version
+        read = work.with_name(work.name.split("_", 1)[0] + "_" + READ)
+        read.write_text(choice.result.hocr or "")  # the text layer, boxes on the page handed to OCR
+        read.with_suffix(".txt").write_text(choice.result.text)
     if version.source == "raw" and not version.corrected:
         log.info("page %s: the scan as it came reads best; keeping it", work.name[:6])
         work.with_suffix(".raw").touch()

@@ -132,6 +132,7 @@ def ocr(
             log.warning("tesseract failed (%s): %s", done.returncode, done.stderr.strip()[-500:])
             raise OcrFailed(f"tesseract failed: {done.stderr.strip()[-200:] or done.returncode}")
         read = {f: (base.with_suffix(f".{f}").read_text(errors="replace") if f in wanted else None) for f in FORMATS}
+    log.debug("read %dx%d psm %s", page.shape[1], page.shape[0], psm or settings.tesseract_psm)
     tsv = read["tsv"]
     hocr = read["hocr"].replace(f'image "{src}"; ', "") if "hocr" in formats and read["hocr"] else None
     return OcrResult(

@@ -1,37 +1,42 @@
-"""Never hand OCR a page that cleaning made worse: read the cleaned page and the raw page,
-and keep the read Tesseract is surer of.
+"""Never hand OCR a page that cleaning made worse, at little more than the price of one read.
 
 Cleaning can fail on damage it never saw (reversed text it missed, an unusual stain, a
 form whose lines it took for noise). The raw page is there to compare with, and Tesseract's
-own word confidences say which read found more text it trusts. It costs a second Tesseract
-run per page, skipped when cleaning left the page as it was.
+own word confidences say which read found more text it trusts.
 
-When the cleaned page was upscaled (``pagewash.upscale``), the page cleaned at its own size
-competes too, and the raw page twice: as it is, and upscaled the plain way (bicubic) to
-the same size. On low-resolution forms the
-second usually reads better than the first, but on a few pages upscaling of any kind
-loses text that the raw page at its own size still gives (measured on real forms:
-docs/benchmarks.md#low-resolution-pages). Either way the boxes come back in the raw page's
-pixels.
+The chain's best guess (the cleaned page, at the scale OCR reads best, without its ruling
+lines where it has any) is read once, in full. Then only what is in doubt is read again
+(``pagewash.reread``): the lines whose words Tesseract was unsure of are cut from the best
+guess and from the other versions at the same scale (the raw page set right the same way,
+and the best guess with its lines), and one Tesseract run over all those crops says, line
+by line, which version reads surer; the winner's words replace that line's. A page whose
+best guess Tesseract is sure of is read exactly once.
 
-The structure steps add two comparisons. Where a page was turned by a quarter, the raw page
-as it came competes too, and wins only when Tesseract is much surer of it (``GUARD``): a
-wrong turn must never cost a page its text. And where the winning page has ruling lines
-(``pagewash.lines``), it is read once more without them, and the surer read is kept. Each
-costs one more read, on those pages only (docs/benchmarks.md#structure).
+Where the best guess is in doubt as a whole (no words at all, or most of them unsure: the
+cleaning wiped the text, or upscaling did not suit the page), every version is read in full
+as verify always did, the cleaned page and the raw page, at the upscaled scale and at the
+page's own (on a few low-resolution forms upscaling of any kind loses text that the raw
+page at its own size still gives: docs/benchmarks.md#low-resolution-pages). Boxes come back
+in the raw page's pixels either way.
+
+Where a page was turned by a quarter, the raw page as it came is read in full too, and wins
+only when Tesseract is much surer of it (``GUARD``): a wrong turn must never cost a page its
+text. The reads each page got are counted in docs/benchmarks.md#chain-cost.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pagewash import lines, tesseract
+from pagewash import lines, reread, tesseract
 from pagewash.geometry import Geometry
 from pagewash.imageio import at_scale, resize_to, to_u8
 
 GUARD = 1.3  # the page as it came must score this many times the corrected one's best to win
+WHOLE = 0.75  # more than this share of the best guess's words on unsure lines: the page is in doubt
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ class Version:
 class Choice:
     result: tesseract.OcrResult  # boxes on ``version.page``
     version: Version
+    replaced: int = 0  # unsure lines whose words another version's crop gave (``pagewash.reread``)
 
     def in_input(self, geometry: Geometry) -> tesseract.OcrResult:
         """The read with its boxes in the input's pixels."""
@@ -81,6 +87,43 @@ def same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and np.array_equal(to_u8(a), to_u8(b))
 
 
+def distinct(versions: list[Version]) -> list[Version]:
+    """The versions with a page unlike every earlier one's (the same pixels read the same)."""
+    out: list[Version] = []
+    for v in versions:
+        if not any(same(v.page, o.page) for o in out):
+            out.append(v)
+    return out
+
+
+def unruled(v: Version) -> Version:
+    """The version without its ruling lines; itself where it has none."""
+    page, found = lines.remove_lines(v.page)
+    return replace(v, page=page, lines_removed=True) if found else v
+
+
+def without(lined: Version, bare: Version) -> Callable[[Version], Version]:
+    """Another version -> it without the ruling lines found on ``lined`` (``bare`` is
+    ``lined`` without them): the pixels of the first page's rules, on a page of its shape."""
+    if not bare.lines_removed:
+        return lambda v: v
+    mask, stays, _ = lines.line_mask(lined.page)
+    return lambda v: replace(v, page=lines.paint(v.page, mask, stays), lines_removed=True)
+
+
+def surest(choices: list[Choice]) -> Choice:
+    return max(choices, key=lambda c: c.result.score)
+
+
+def in_doubt(result: tesseract.OcrResult) -> bool:
+    """The read as a whole is unsure: no words, or more than ``WHOLE`` of them on unsure lines."""
+    found = reread.lines_of(result.tsv)
+    if not found:
+        return True
+    unsure = sum(line.words for line in reread.in_doubt(found))
+    return unsure > WHOLE * sum(line.words for line in found)
+
+
 def choose(
     candidates: list[Version],
     *,
@@ -89,29 +132,44 @@ def choose(
     formats: tuple[str, ...],
     dpi: float | None = None,
     unrule: bool = False,
+    full: bool = False,
 ) -> Choice:
-    """The read Tesseract is surest of among ``candidates`` (the first is the chain's best
-    guess), each read at ``dpi`` times its scale where given. A version identical to one
-    read already is not read again; one not corrected must beat the corrected ones by
-    ``GUARD``. With ``unrule``, the winner is read again without its ruling lines."""
+    """The read of ``candidates`` (the first is the chain's best guess; the rest are set right
+    the same way, or not ``corrected``) that verify keeps, each read at ``dpi`` times its
+    scale where given. With ``unrule``, the best guess is read without its ruling lines.
+    ``full``: every version read in full, and the winner again without its lines (verify
+    before the re-reads of ``pagewash.reread``: the benchmarks' yardstick)."""
+    wanted = tuple(dict.fromkeys((*formats, "tsv")))  # the TSV always: it says which lines are unsure
 
     def read(v: Version) -> Choice:
-        return Choice(tesseract.ocr(v.page, lang=lang, psm=psm, formats=formats, dpi=dpi * v.scale if dpi else None), v)
+        dpi_v = dpi * v.scale if dpi else None
+        return Choice(tesseract.ocr(v.page, lang=lang, psm=psm, formats=wanted, dpi=dpi_v), v)
 
-    done: list[Choice] = []
-    for v in candidates:
-        if not any(same(v.page, c.version.page) for c in done):
-            done.append(read(v))
-    right = [c for c in done if c.version.corrected]
-    best = max(right or done, key=lambda c: c.result.score)
-    for c in done:
-        if not c.version.corrected and c.result.score > GUARD * best.result.score:
-            best = c
-    if unrule:
-        page, found = lines.remove_lines(best.version.page)
-        if found:
-            bare = read(replace(best.version, page=page, lines_removed=True))
-            best = bare if bare.result.score > best.result.score else best
+    first, right = candidates[0], [v for v in candidates[1:] if v.corrected]
+    if full:
+        best = surest([read(v) for v in distinct([first, *right])])
+        bare = unruled(best.version) if unrule else best.version
+        if bare is not best.version:
+            best = surest([best, read(bare)])
+    else:
+        guess = unruled(first) if unrule else first
+        best = read(guess)
+        # the other versions at the best guess's scale, without the lines it lost
+        same = [without(first, guess)(v) for v in right if v.page.shape == guess.page.shape]
+        if in_doubt(best.result):  # the whole page: every version in full, as verify always did
+            best = surest([best, *(read(v) for v in distinct([guess, *right])[1:])])
+        else:  # the unsure lines only
+            pages = [to_u8(v.page) for v in distinct([guess, *same])]
+            dpi_g = dpi * guess.scale if dpi else None
+            result, replaced = reread.reread(best.result, pages, lang=lang, dpi=dpi_g)
+            best = Choice(result, guess, replaced)
+    for v in candidates:  # the page as it came, where it was turned: a wrong turn must not cost its text
+        if not v.corrected:
+            c = read(v)
+            if c.result.score > GUARD * best.result.score:
+                best = c
+    if "tsv" not in formats:
+        best = Choice(replace(best.result, tsv=None), best.version, best.replaced)
     return best
 
 

@@ -24,12 +24,13 @@ import torch
 from pagewash import tesseract
 from pagewash.engine import denoise
 from pagewash.metrics import cer
-from pagewash.model_store import get_model
+from pagewash.model_store import Model, get_model
 from training.synth import category, make_sample
 
 LETTER = (2550, 3300)  # 8.5 x 11 in at 300 DPI
 FAX = (1000, 770)  # a letter page at about 90 dpi (height x width), as low-resolution forms come
 SEED = 700_000  # held-out seeds, never trained on
+DENSE = 700_002  # the fullest of the ten pages after SEED: 908 words
 
 
 def median_time(fn: Callable[[], Any], repeat: int) -> float:
@@ -60,8 +61,100 @@ def cpu_model_time(repeat: int = 5) -> dict[str, Any]:
     out["tesseract_s"] = round(median_time(lambda: tesseract.ocr(page), max(repeat // 2, 1)), 3)
     out["ratio_2_threads_to_tesseract"] = round(out["model_s_2_threads"] / out["tesseract_s"], 3)
     out["ratio_1_thread_to_tesseract"] = round(out["model_s_1_threads"] / out["tesseract_s"], 3)
+    out["runtimes"] = runtime_times(page, out["tesseract_s"], max(repeat // 2, 2))
+    # Tesseract's time grows with the text, the cleaner's with the pixels only: a page as full
+    # as a contract or a report (908 words against this page's 167) is the harder ratio
+    dense = make_sample(DENSE, "val", LETTER).noisy.astype(np.float32) / 255
+    t_dense = median_time(lambda: tesseract.ocr(dense), max(repeat // 2, 1))
+    out["dense_page"] = {"seed": DENSE, "tesseract_s": round(t_dense, 3), "runtimes": runtime_times(dense, t_dense, 2)}
     out["upscale"] = upscale_time(repeat)
     return out
+
+
+AVX2_ONLY = """
+import sys, time, numpy as np, torch
+from pagewash.engine import denoise
+from pagewash.model_store import get_model
+torch.set_num_threads(2)
+page = np.load(sys.argv[1])
+model = get_model("default", "cpu", "fp32")
+denoise(model, page)
+times = []
+for _ in range(int(sys.argv[2])):
+    t = time.perf_counter(); denoise(model, page); times.append(time.perf_counter() - t)
+print(sorted(times)[len(times) // 2])
+"""
+
+
+def onnx_runner(model: Model) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """``model`` (a PageNet) exported to ONNX and run by ONNX Runtime on 2 threads, as a
+    ``run`` for ``engine.denoise``; None where onnxruntime is not installed."""
+    import io
+    import warnings
+
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return None
+    graph = io.BytesIO()
+    net = model.net.to(memory_format=torch.contiguous_format)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        size = (1, 1, net.stride * 2, net.stride * 2)
+        axes = {"x": {0: "b", 2: "h", 3: "w"}, "y": {0: "b", 2: "h", 3: "w"}}
+        torch.onnx.export(
+            net, (torch.rand(size),), graph, input_names=["x"], output_names=["y"], dynamic_axes=axes, dynamo=False
+        )
+    net.to(memory_format=torch.channels_last)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    session = ort.InferenceSession(graph.getvalue(), options, providers=["CPUExecutionProvider"])
+    return lambda x: torch.from_numpy(session.run(None, {"x": x.contiguous().numpy()})[0]).clamp(0, 1)
+
+
+def runtime_times(page: np.ndarray, tesseract_s: float, repeat: int) -> dict[str, Any]:
+    """The cleaner on ``page`` with 2 threads under each runtime and precision this CPU has,
+    against Tesseract's ``tesseract_s`` on it: torch in bf16 (where it is native), torch in
+    fp32, ONNX Runtime in fp32 (where it is installed: ``make install`` brings it), and torch
+    in fp32 with oneDNN held to AVX2 (``ONEDNN_MAX_CPU_ISA``, in a process of its own): the
+    closest this CPU comes to one without AVX-512 or AMX. ONNX Runtime's kernels take no
+    such cap, so on a CPU with AVX-512 its figure is that CPU's."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from pagewash.model_store import pick_dtype
+
+    precisions = {"torch fp32": "fp32"}
+    if pick_dtype(torch.device("cpu"), "auto") is not None:
+        precisions = {"torch bf16": "bf16", **precisions}
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    seconds: dict[str, float] = {}
+    for name, precision in precisions.items():
+        model = get_model("default", "cpu", precision)
+        denoise(model, page)  # warm-up
+        seconds[name] = median_time(lambda m=model: denoise(m, page), repeat)
+    run = onnx_runner(get_model("default", "cpu", "fp32"))
+    if run is not None:
+        denoise(get_model("default", "cpu", "fp32"), page, run=run)
+        seconds["onnx runtime fp32"] = median_time(
+            lambda: denoise(get_model("default", "cpu", "fp32"), page, run=run), repeat
+        )
+    torch.set_num_threads(before)
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(Path(tmp) / "page.npy", page)
+        done = subprocess.run(
+            [sys.executable, "-c", AVX2_ONLY, str(Path(tmp) / "page.npy"), str(repeat)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2", "PAGEWASH_THREADS": "2"},
+            timeout=600,
+        )
+    if done.returncode == 0:
+        seconds["torch fp32, oneDNN held to AVX2"] = float(done.stdout.strip().splitlines()[-1])
+    return {name: {"s": round(t, 3), "x_tesseract": round(t / tesseract_s, 3)} for name, t in seconds.items()}
 
 
 def upscale_time(repeat: int = 5) -> dict[str, Any]:

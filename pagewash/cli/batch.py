@@ -10,7 +10,7 @@ import dataclasses
 import logging
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -208,17 +208,39 @@ def clean_inputs(
     structure: Structure | None = None,
 ) -> Summary:
     """Clean every job into ``out`` (``model=None`` keeps pages as they are, for OCR without
-    cleaning); with ``ocr``, Tesseract reads each written page in a process pool. ``upscale``
-    writes upscaled pages (see ``clean_file``). PDFs go through OCRmyPDF as ``pdf`` says
+    cleaning); with ``ocr``, Tesseract reads each written page in a process pool of
+    ``ocr.jobs`` while the next pages are cleaned, with no more than that many pages waiting
+    (memory stays flat on a folder of thousands), and ``progress`` hears of a file once its
+    last page is read. ``upscale`` writes upscaled pages (see ``clean_file``). PDFs go through OCRmyPDF as ``pdf`` says
     (``clean_pdf``), one at a time: OCRmyPDF runs their pages in parallel itself."""
     pdf = pdf or PdfJob()
     summary = Summary()
     if ocr is not None:
         tesseract.check(ocr.lang)  # fail once, clearly, before any work
-    pool = ProcessPoolExecutor(max(ocr.jobs, 1)) if ocr is not None else None
-    pending: list[tuple[Path, Future]] = []
+    jobs_at_once = max(ocr.jobs, 1) if ocr is not None else 1
+    pool = ProcessPoolExecutor(jobs_at_once) if ocr is not None else None
+    in_flight: list[tuple[Job, list[Future]]] = []  # files whose pages Tesseract is still reading
+
+    def settle(most: int) -> None:
+        """Wait until at most ``most`` pages are being read; report each file read in full."""
+        while in_flight:
+            for item in [x for x in in_flight if all(f.done() for f in x[1])]:
+                in_flight.remove(item)
+                for fut in item[1]:
+                    if isinstance(fut.exception(), PagewashError):
+                        summary.failed.append((item[0].src, f"OCR: {fut.exception()}"))
+                    elif fut.exception() is not None:
+                        raise fut.exception()
+                if progress:
+                    progress(item[0])
+            pending = [f for _, fs in in_flight for f in fs if not f.done()]
+            if len(pending) <= most:
+                return
+            wait(pending, return_when=FIRST_COMPLETED)
+
     try:
         for job in jobs:
+            queued = False
             try:
                 if already_done(job, out, ocr, overwrite):
                     summary.skipped += 1
@@ -227,9 +249,11 @@ def clean_inputs(
                     summary.files += 1
                 else:
                     pages, futures = clean_file(model, job, out, binarize, pool, ocr, upscale, structure)
-                    pending.extend((job.src, f) for f in futures)
                     summary.pages += pages
                     summary.files += 1
+                    if futures:
+                        in_flight.append((job, futures))
+                        queued = True
             except PagewashError as e:
                 summary.failed.append((job.src, str(e)))
                 log.warning("%s: %s", job.src, e)
@@ -237,13 +261,11 @@ def clean_inputs(
                 summary.failed.append((job.src, f"unexpected {type(e).__name__}: {e}"))
                 log.exception("%s: unexpected error", job.src)
             finally:
-                if progress:
+                if progress and not queued:
                     progress(job)
-        for src, fut in pending:
-            try:
-                fut.result()
-            except PagewashError as e:
-                summary.failed.append((src, f"OCR: {e}"))
+            # pages in flight: as many as Tesseract processes, and one more being cleaned meanwhile
+            settle(jobs_at_once)
+        settle(0)
     finally:
         if pool is not None:
             pool.shutdown()

@@ -4,6 +4,7 @@ OCRmyPDF on the same scan, all with the real OCRmyPDF, Tesseract and Ghostscript
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -117,6 +118,23 @@ def test_ocrmypdf_plugin_beats_plain_ocrmypdf(scan, tmp_path):
     ours = mean_cer(truths, out)
     assert ours < plain, (ours, plain)
     assert len(pdfium.PdfDocument(str(out))) == 3
+
+
+@requires_tesseract
+def test_the_plugin_hands_ocrmypdf_verifys_read_instead_of_reading_the_page_again(scan, tmp_path):
+    """One read a page, as plain OCRmyPDF: the text layer is the read verify made of the
+    page it handed on (its unsure lines re-read), not a second Tesseract run on it."""
+    src, truths, plain = scan
+    work = tmp_path / "work"
+    work.mkdir()
+    cmd = [str(BIN / "ocrmypdf"), "-q", "-k", "--plugin", "pagewash.ocrmypdf_plugin", str(src), str(tmp_path / "o.pdf")]
+    subprocess.run(cmd, check=True, timeout=300, env={**os.environ, "TMPDIR": str(work)})
+    folder = next(work.glob("ocrmypdf.io.*"))
+    ours = sorted(folder.glob("*_pagewash.hocr"))
+    assert len(ours) == 3
+    for hocr in ours:
+        assert (folder / hocr.name.replace("pagewash.hocr", "ocr_hocr.hocr")).read_text() == hocr.read_text()
+    assert mean_cer(truths, tmp_path / "o.pdf") < plain
 
 
 def render(pdf: Path, index: int = 0) -> np.ndarray:
