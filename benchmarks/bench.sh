@@ -17,6 +17,8 @@ if [ -z "${SKIP_EVALUATE:-}" ]; then  # SKIP_EVALUATE=1: speed only
     "$BIN/pagewash" benchmark bench-out/pdfpages -o benchmarks/pdf-synth --pdf 10
     # skew and orientation accuracy (generator pages; real forms turned, where REALVAL is here)
     "$BIN/python" -m pagewash.bench.structure --funsd "${REALVAL:-../shared/realval/funsd-train}"
+    # what the OCR chain costs against plain Tesseract and --no-clean, and what verify's re-reads buy
+    BIN="$BIN" benchmarks/chain-cost.sh
 fi
 "$BIN/pagewash" bench -o benchmarks --parts cpu,degraded,throughput  # on a quiet machine first
 "$BIN/python" -c "import redis, sys; redis.Redis.from_url(sys.argv[1]).flushdb()" "$PAGEWASH_REDIS_URL"

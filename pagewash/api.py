@@ -105,13 +105,14 @@ def read(
     ``lang`` is Tesseract's (``eng``, ``eng+deu``; default ``PAGEWASH_TESSERACT_LANG``, eng).
     ``upscale`` is what Tesseract reads: ``auto`` upscales 2x pages whose text is too small,
     ``off``, ``2`` or ``4`` (default ``PAGEWASH_UPSCALE``, auto); ``Result.clean`` keeps the
-    input's size either way. ``verify`` (default ``PAGEWASH_VERIFY``, on) also reads the raw
-    page and keeps the read Tesseract is surer of, so cleaning never costs text; then
-    ``Result.source`` says which won and ``Result.clean`` is that page. ``clean=False``
+    input's size either way. ``verify`` (default ``PAGEWASH_VERIFY``, on) re-reads the lines
+    Tesseract is unsure of from the raw page too and keeps the surer words, and reads the
+    whole raw page where most of the page is unsure, so cleaning never costs text; then
+    ``Result.source`` says which page won and ``Result.clean`` is that page. ``clean=False``
     reads the page as it is. ``rotate`` and ``deskew`` (default on: ``PAGEWASH_ROTATE``,
     ``PAGEWASH_DESKEW``) set the page upright and straight before Tesseract reads it, and
-    ``lines`` (``PAGEWASH_LINES``, on) has it read without its ruling lines where that reads
-    better; ``Result.quarter``, ``angle`` and ``lines_removed`` say what was done, and the
+    ``lines`` (``PAGEWASH_LINES``, on) has it read without its ruling lines;
+    ``Result.quarter``, ``angle`` and ``lines_removed`` say what was done, and the
     boxes stay in the input's pixels.
 
     Raises ``errors.TesseractMissing`` (no Tesseract, or no such language pack),

@@ -83,13 +83,13 @@ def add_options(parser: ArgumentParser) -> None:
         "--pagewash-verify",
         default="on" if settings.verify else "off",
         choices=("on", "off"),
-        help="also read the raw page and hand Tesseract whichever page it reads with more confidence, so "
+        help="re-read the lines Tesseract is unsure of from the raw page and keep the surer words, so "
         "cleaning never costs text (default on: PAGEWASH_VERIFY)",
     )
     for name, on, what in (
         ("rotate", settings.rotate, "turn pages fed sideways or upside down upright (PAGEWASH_ROTATE)"),
         ("deskew", settings.deskew, "straighten skewed pages (PAGEWASH_DESKEW)"),
-        ("lines", settings.lines, "also read each page without its ruling lines, keeping the surer read"),
+        ("lines", settings.lines, "read each page without its ruling lines (PAGEWASH_LINES)"),
         ("remove-lines", settings.remove_lines, "the output pages lose their ruling lines too"),
     ):
         group.add_argument(

@@ -30,8 +30,8 @@ from pagewash import tesseract
 from pagewash.lines import ink_of, lookup
 from pagewash.result import Word, words
 
-DOUBT = 50.0  # a line whose words' mean confidence (0-100) is under this is read again
-SURE = 60.0  # words found where the read had none must average this confidence to be added
+DOUBT = 40.0  # a line whose words' mean confidence (0-100) is under this is read again
+SURE = 60.0  # words from a re-read must average this confidence to be taken (added, or in place of a line's)
 PAD = 0.15  # of a line's height: margin kept around its crop (the odd accent, a low comma)
 GAP = 0.6  # of a crop's height: white above and below it in the collage
 TALL = 3.0  # median line heights: a taller "line" is a picture or a block read whole, not re-read
@@ -227,9 +227,12 @@ def reread(
             if sure(got[best]):
                 added.append((line.box, got[best]))
             continue
-        best = max(mine[1:], key=lambda k: score(got[k]))
-        if score(got[best]) > MARGIN * score(got[mine[0]]):
-            replaced[line.key] = got[best]
+        # words within the line's own span only (a stain or a neighbour's edge in the margin
+        # of a crop is no part of it), and a sure read to replace an unsure one
+        inside = [[w for w in got[k] if line.box[0] <= (w.box[0] + w.box[2]) / 2 <= line.box[2]] for k in mine]
+        best = max(range(1, len(mine)), key=lambda k: score(inside[k]))
+        if sure(inside[best]) and score(inside[best]) > MARGIN * score(inside[0]):
+            replaced[line.key] = inside[best]
     changed = len(replaced) + len(added)
     return (splice(result, replaced, added), changed) if changed else (result, 0)
 

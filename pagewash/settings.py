@@ -53,10 +53,10 @@ class Settings(BaseSettings):
     tesseract_lang: str = "eng"
     tesseract_psm: int = 3
     tesseract_timeout: float = 120.0  # seconds per page
-    verify: bool = True  # OCR also reads the raw page and keeps the read Tesseract is surer of (never worse than raw)
+    verify: bool = True  # OCR re-reads its unsure lines from the raw page, keeps the surer words (never worse than raw)
     rotate: bool = True  # turn pages fed sideways or upside down upright (the returned page and the one OCR reads)
     deskew: bool = True  # straighten pages skewed by up to 10 degrees (the returned page and the one OCR reads)
-    lines: bool = True  # OCR reads the page with its ruling lines removed, where that reads better (verify)
+    lines: bool = True  # OCR reads the page with its ruling lines removed (they trip its layout analysis)
     remove_lines: bool = False  # the returned page loses its ruling lines too
 
     # --- service

@@ -96,19 +96,19 @@ def distinct(versions: list[Version]) -> list[Version]:
     return out
 
 
-def unruled(v: Version) -> Version:
-    """The version without its ruling lines; itself where it has none."""
-    page, found = lines.remove_lines(v.page)
-    return replace(v, page=page, lines_removed=True) if found else v
+def unruling(v: Version) -> Callable[[Version], Version]:
+    """A version -> it without the ruling lines found on ``v`` (the pixels of ``v``'s rules,
+    painted with each page's own paper), for ``v`` and the other versions of its shape;
+    the identity where ``v`` has none."""
+    mask, stays, behind = lines.line_mask(v.page)
+    if not mask.any():
+        return lambda other: other
 
+    def bare(other: Version) -> Version:
+        page = lines.paint(other.page, mask, stays, behind if other is v else None)
+        return replace(other, page=page, lines_removed=True)
 
-def without(lined: Version, bare: Version) -> Callable[[Version], Version]:
-    """Another version -> it without the ruling lines found on ``lined`` (``bare`` is
-    ``lined`` without them): the pixels of the first page's rules, on a page of its shape."""
-    if not bare.lines_removed:
-        return lambda v: v
-    mask, stays, _ = lines.line_mask(lined.page)
-    return lambda v: replace(v, page=lines.paint(v.page, mask, stays), lines_removed=True)
+    return bare
 
 
 def surest(choices: list[Choice]) -> Choice:
@@ -148,16 +148,18 @@ def choose(
     first, right = candidates[0], [v for v in candidates[1:] if v.corrected]
     if full:
         best = surest([read(v) for v in distinct([first, *right])])
-        bare = unruled(best.version) if unrule else best.version
+        bare = unruling(best.version)(best.version) if unrule else best.version
         if bare is not best.version:
             best = surest([best, read(bare)])
     else:
-        guess = unruled(first) if unrule else first
+        bare = unruling(first) if unrule else (lambda v: v)
+        guess = bare(first)
         best = read(guess)
-        # the other versions at the best guess's scale, without the lines it lost
-        same = [without(first, guess)(v) for v in right if v.page.shape == guess.page.shape]
+        # the other versions at the best guess's scale without the lines it lost, or where there
+        # is none (OCR without cleaning), the page with its lines
+        same = [bare(v) for v in right if v.page.shape == guess.page.shape] or [first]
         if in_doubt(best.result):  # the whole page: every version in full, as verify always did
-            best = surest([best, *(read(v) for v in distinct([guess, *right])[1:])])
+            best = surest([best, *(read(v) for v in distinct([guess, first, *right])[1:])])
         else:  # the unsure lines only
             pages = [to_u8(v.page) for v in distinct([guess, *same])]
             dpi_g = dpi * guess.scale if dpi else None

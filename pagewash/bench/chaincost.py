@@ -47,8 +47,11 @@ class Reads(logging.Handler):
 
 
 def _init() -> None:
+    import os
+
     import torch
 
+    os.environ["PAGEWASH_THREADS"] = "1"  # the model loads with one thread too: pages share the cores
     torch.set_num_threads(1)
     log = logging.getLogger("pagewash.tesseract")
     log.setLevel(logging.DEBUG)
@@ -184,12 +187,61 @@ def run(sets: dict[str, Path], jobs: int, out: Path, limit: int | None = None) -
     return results
 
 
+def cli_ratio(pages: list[Path], repeat: int = 2) -> dict:
+    """``pagewash ocr DIR`` against ``pagewash ocr --no-clean DIR`` and plain Tesseract on the
+    same pages, whole commands as a user runs them (``--jobs 2``: cleaning overlaps the
+    reads), alternated ``repeat`` times; the medians, and their ratios."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    pagewash = str(Path(sys.executable).with_name("pagewash"))
+    seconds: dict[str, list[float]] = {"tesseract": [], "no-clean": [], "ocr": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "in"
+        src.mkdir()
+        for p in pages:
+            shutil.copy(p, src / p.name)
+        for i in range(repeat):
+            for name in seconds:
+                out = Path(tmp) / f"{name}-{i}"
+                start = time.perf_counter()
+                if name == "tesseract":  # one Tesseract process per page, two at a time, as --jobs 2
+                    procs: list[subprocess.Popen] = []
+                    for p in sorted(src.iterdir()):
+                        while len([q for q in procs if q.poll() is None]) >= 2:
+                            time.sleep(0.01)
+                        cmd = ["tesseract", str(p), str(out) + p.stem, "--psm", "3"]
+                        procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                    for q in procs:
+                        q.wait()
+                else:
+                    flags = ["--no-clean"] if name == "no-clean" else []
+                    subprocess.run([pagewash, "ocr", str(src), "-o", str(out), "-q", *flags], check=True)
+                seconds[name].append(time.perf_counter() - start)
+    median = {k: float(np.median(v)) for k, v in seconds.items()}
+    return {
+        "pages": len(pages),
+        "seconds": median,
+        "ocr_x_no_clean": median["ocr"] / median["no-clean"],
+        "ocr_x_tesseract": median["ocr"] / median["tesseract"],
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", action="append", default=[], metavar="NAME=DIR", help="a set of pages (repeatable)")
     ap.add_argument("--jobs", type=int, default=2, help="pages at a time (default 2)")
     ap.add_argument("--limit", type=int, default=None, help="the first N pages of each set")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/chain-cost"))
+    ap.add_argument(
+        "--cli",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time whole `pagewash ocr` commands on the first N pages of each set (default: not)",
+    )
     args = ap.parse_args()
     sets = {}
     for spec in args.set:
@@ -200,7 +252,23 @@ def main() -> None:
         sets[name] = Path(folder)
     if not sets:
         ap.error("no set of pages given (--set NAME=DIR)")
-    tqdm.write(table(run(sets, args.jobs, args.out, args.limit)))
+    results = run(sets, args.jobs, args.out, args.limit)
+    tqdm.write(table(results))
+    if args.cli:
+        from pagewash.bench.benchmark import find_items
+
+        pages = [it.image for folder in sets.values() for it in find_items(folder)[0][: args.cli]]
+        commands = cli_ratio(pages)
+        saved = json.loads(args.out.with_suffix(".json").read_text())
+        args.out.with_suffix(".json").write_text(json.dumps({**saved, "commands": commands}, indent=1))
+        sec = commands["seconds"]
+        with args.out.with_suffix(".md").open("a") as md:
+            md.write(
+                f"\nWhole commands on {commands['pages']} pages (medians of 2, `--jobs 2`): `pagewash ocr` "
+                f"{sec['ocr']:.1f} s, `--no-clean` {sec['no-clean']:.1f} s, plain Tesseract {sec['tesseract']:.1f} s: "
+                f"**{commands['ocr_x_no_clean']:.2f}x** `--no-clean`, {commands['ocr_x_tesseract']:.2f}x Tesseract.\n"
+            )
+        tqdm.write(json.dumps(commands, indent=1))
 
 
 if __name__ == "__main__":

@@ -259,6 +259,23 @@ def write_report(result: dict[str, Any], out: Path) -> None:
             f"| Tesseract 5 (1 thread) | {c['tesseract_s']} | 1 |",
             "",
         ]
+        for title, t_s, runtimes in (
+            ("this page", c["tesseract_s"], c.get("runtimes")),
+            (
+                "a dense page (908 words)",
+                c.get("dense_page", {}).get("tesseract_s"),
+                c.get("dense_page", {}).get("runtimes"),
+            ),
+        ):
+            if runtimes:
+                lines += [
+                    f"## The cleaner by runtime and precision, 2 threads, {title} (Tesseract: {t_s} s)",
+                    "",
+                    "| runtime | seconds | / Tesseract |",
+                    "|---|---|---|",
+                    *(f"| {name} | {r['s']} | {r['x_tesseract']} |" for name, r in runtimes.items()),
+                    "",
+                ]
         u = c.get("upscale")
         if u:
             lines += [

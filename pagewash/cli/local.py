@@ -209,8 +209,9 @@ def page_args() -> list[Arg]:
             "--verify",
             action=argparse.BooleanOptionalAction,
             default=None,
-            help="with OCR, also read the raw page and keep whichever read Tesseract is surer of, so cleaning "
-            "never costs text (default on; a second Tesseract run per changed page); env PAGEWASH_VERIFY",
+            help="with OCR, re-read the lines Tesseract is unsure of from the raw page too and keep the surer "
+            "words, so cleaning never costs text (default on; one more Tesseract run, of those lines only, on "
+            "pages with any; the whole raw page where most of a page is unsure); env PAGEWASH_VERIFY",
         ),
         arg(
             "--upscale",
@@ -242,9 +243,8 @@ def page_args() -> list[Arg]:
             "--lines",
             action=argparse.BooleanOptionalAction,
             default=None,
-            help="with OCR, also read the page without its ruling lines (table grids, form boxes, underlines, "
-            "dotted leaders) and "
-            "keep the surer read (default on; one more Tesseract run on pages with lines); env PAGEWASH_LINES",
+            help="with OCR, read the page without its ruling lines (table grids, form boxes, underlines, "
+            "dotted leaders), which trip Tesseract's layout analysis (default on); env PAGEWASH_LINES",
         ),
         arg(
             "--remove-lines",

@@ -41,7 +41,7 @@ def page_of(lines: list[str] = LINES) -> tuple[np.ndarray, list[tuple[int, int]]
     return np.asarray(img).copy(), spans
 
 
-def spoiled(page: np.ndarray, span: tuple[int, int], blur: float = 1.5, speckle: float = 50) -> np.ndarray:
+def spoiled(page: np.ndarray, span: tuple[int, int], blur: float = 1.8, speckle: float = 50) -> np.ndarray:
     """The page with one line blurred and speckled past a sure read (by default: read, but
     unsure; more, and Tesseract reads no words there at all)."""
     out = page.copy()
@@ -131,7 +131,7 @@ def band_of(words_: list, span: tuple[int, int], inside: bool = True) -> list:
 
 
 @requires_tesseract
-@pytest.mark.parametrize("blur, speckle", [(1.5, 50), (2.2, 60)], ids=["unsure-line", "wiped-line"])
+@pytest.mark.parametrize("blur, speckle", [(1.8, 50), (2.2, 60)], ids=["unsure-line", "wiped-line"])
 def test_a_region_reread_replaces_exactly_the_words_of_its_region_with_boxes_in_input_pixels(reads, blur, speckle):
     """The best guess (here a "cleaning" that spoiled one line, upscaled 2x as for small
     print) is read once; its spoiled line (read unsure, or not read at all) is read again
