@@ -152,19 +152,22 @@ def choose(
         if bare is not best.version:
             best = surest([best, read(bare)])
     else:
+        # the page with its ruling lines and without: which reads better is the page's layout
+        # (Tesseract's layout analysis trips over a grid, or loses a block once its box is gone),
+        # and neither Tesseract's doubts nor the ink tell it, so both are read in full
+        best = read(first)
         bare = unruling(first) if unrule else (lambda v: v)
-        guess = bare(first)
-        best = read(guess)
-        # the other versions at the best guess's scale without the lines it lost, or where there
-        # is none (OCR without cleaning), the page with its lines
-        same = [bare(v) for v in right if v.page.shape == guess.page.shape] or [first]
+        if (guess := bare(first)) is not first:
+            best = surest([best, read(guess)])
+        shaped = [v for v in right if v.page.shape == first.page.shape]
+        same = [bare(v) if best.version.lines_removed else v for v in shaped]
         if in_doubt(best.result):  # the whole page: every version in full, as verify always did
-            best = surest([best, *(read(v) for v in distinct([guess, first, *right])[1:])])
-        else:  # the unsure lines only
-            pages = [to_u8(v.page) for v in distinct([guess, *same])]
-            dpi_g = dpi * guess.scale if dpi else None
+            best = surest([best, *(read(v) for v in distinct([best.version, *right])[1:])])
+        elif same:  # the unsure lines only, against the versions at the best guess's scale
+            pages = [to_u8(v.page) for v in distinct([best.version, *same])]
+            dpi_g = dpi * first.scale if dpi else None
             result, replaced = reread.reread(best.result, pages, lang=lang, dpi=dpi_g)
-            best = Choice(result, guess, replaced)
+            best = Choice(result, best.version, replaced)
     for v in candidates:  # the page as it came, where it was turned: a wrong turn must not cost its text
         if not v.corrected:
             c = read(v)

@@ -191,6 +191,7 @@ def cli_ratio(pages: list[Path], repeat: int = 2) -> dict:
     """``pagewash ocr DIR`` against ``pagewash ocr --no-clean DIR`` and plain Tesseract on the
     same pages, whole commands as a user runs them (``--jobs 2``: cleaning overlaps the
     reads), alternated ``repeat`` times; the medians, and their ratios."""
+    import os
     import shutil
     import subprocess
     import sys
@@ -213,7 +214,9 @@ def cli_ratio(pages: list[Path], repeat: int = 2) -> dict:
                         while len([q for q in procs if q.poll() is None]) >= 2:
                             time.sleep(0.01)
                         cmd = ["tesseract", str(p), str(out) + p.stem, "--psm", "3"]
-                        procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # one core each, as pagewash runs it
+                        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+                        procs.append(subprocess.Popen(cmd, env=env, **quiet))
                     for q in procs:
                         q.wait()
                 else:

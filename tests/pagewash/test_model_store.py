@@ -27,4 +27,3 @@ def test_loaded_once_per_process():
 def test_unknown_model():
     with pytest.raises(ModelNotFound, match="no model"):
         resolve("no-such-model")
-
