@@ -111,7 +111,7 @@ def read(
     ``Result.source`` says which page won and ``Result.clean`` is that page. ``clean=False``
     reads the page as it is. ``rotate`` and ``deskew`` (default on: ``PAGEWASH_ROTATE``,
     ``PAGEWASH_DESKEW``) set the page upright and straight before Tesseract reads it, and
-    ``lines`` (``PAGEWASH_LINES``, on) has it read without its ruling lines;
+    ``lines`` (``PAGEWASH_LINES``, on) has it read without its ruling lines too (the surer read kept);
     ``Result.quarter``, ``angle`` and ``lines_removed`` say what was done, and the
     boxes stay in the input's pixels.
 

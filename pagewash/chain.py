@@ -10,11 +10,11 @@ and the same text on every road.
    the caller gets (grey, or binarised on request; without its ruling lines on request). A
    page upscaled for OCR only is kept beside the picture as the page Tesseract reads.
 2. ``raw_for_verify``: the raw page, kept where verify will compare it with the cleaned one.
-3. ``read``: Tesseract on the cleaned page, without its ruling lines where it has any
-   (``pagewash.lines``), once; with a raw page on it too (``pagewash.verify``, the raw page
-   set right the same way), the lines Tesseract was unsure of are read again from the raw
-   page and from the page with its lines, in one more run, and the surer read of each line
-   kept (``pagewash.reread``). Boxes come back in the input's pixels. Where the raw page
+3. ``read``: Tesseract on the cleaned page, once, and once more without its ruling lines
+   where it has any (``pagewash.lines``), the surer read kept; with a raw page on it too
+   (``pagewash.verify``, the raw page set right the same way), the lines Tesseract was
+   unsure of are read again from the raw page, in one more run, and the surer words of each
+   line kept (``pagewash.reread``). Boxes come back in the input's pixels. Where the raw page
    won the whole page, the picture follows the text: the caller gets the raw page.
 
 A straight, upright page without rules goes through steps that change nothing: the same

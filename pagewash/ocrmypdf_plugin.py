@@ -7,7 +7,7 @@ puts the cleaned page into the output PDF in place of the scan (``--pagewash-kee
 keeps the scan; only the text layer then comes from the cleaned page). Verify has read the
 page it hands on already, its unsure lines re-read from the scan (``pagewash.reread``), so
 the engine's ``generate_hocr`` hands OCRmyPDF that read for the text layer instead of
-reading the page again: one read a page, as plain OCRmyPDF, and the re-reads' words too.
+reading the page again: OCRmyPDF's own read is saved, and the re-reads' words are in.
 
 OCRmyPDF builds an output page from an image only when it rasterizes the page, which it does
 in ``--force-ocr`` mode. So where no page of the input has text yet, ``validate`` switches to
@@ -89,7 +89,7 @@ def add_options(parser: ArgumentParser) -> None:
     for name, on, what in (
         ("rotate", settings.rotate, "turn pages fed sideways or upside down upright (PAGEWASH_ROTATE)"),
         ("deskew", settings.deskew, "straighten skewed pages (PAGEWASH_DESKEW)"),
-        ("lines", settings.lines, "read each page without its ruling lines (PAGEWASH_LINES)"),
+        ("lines", settings.lines, "also read each page without its ruling lines, keeping the surer read"),
         ("remove-lines", settings.remove_lines, "the output pages lose their ruling lines too"),
     ):
         group.add_argument(

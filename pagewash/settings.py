@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     verify: bool = True  # OCR re-reads its unsure lines from the raw page, keeps the surer words (never worse than raw)
     rotate: bool = True  # turn pages fed sideways or upside down upright (the returned page and the one OCR reads)
     deskew: bool = True  # straighten pages skewed by up to 10 degrees (the returned page and the one OCR reads)
-    lines: bool = True  # OCR reads the page with its ruling lines removed (they trip its layout analysis)
+    lines: bool = True  # OCR also reads the page with its ruling lines removed, keeps the surer read
     remove_lines: bool = False  # the returned page loses its ruling lines too
 
     # --- service

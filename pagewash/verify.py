@@ -4,13 +4,16 @@ Cleaning can fail on damage it never saw (reversed text it missed, an unusual st
 form whose lines it took for noise). The raw page is there to compare with, and Tesseract's
 own word confidences say which read found more text it trusts.
 
-The chain's best guess (the cleaned page, at the scale OCR reads best, without its ruling
-lines where it has any) is read once, in full. Then only what is in doubt is read again
-(``pagewash.reread``): the lines whose words Tesseract was unsure of are cut from the best
-guess and from the other versions at the same scale (the raw page set right the same way,
-and the best guess with its lines), and one Tesseract run over all those crops says, line
-by line, which version reads surer; the winner's words replace that line's. A page whose
-best guess Tesseract is sure of is read exactly once.
+The chain's best guess (the cleaned page, at the scale OCR reads best) is read once, in
+full, and where it has ruling lines once more without them (``pagewash.lines``): which of
+the two reads better is a matter of the page's layout, and whole blocks can go either way
+with no unsure word to show it, so both are read and the surer kept. Then only what is in
+doubt is read again (``pagewash.reread``): the lines whose words Tesseract was unsure of,
+and letter-sized ink it read no words from, are cut from that read's page and from the raw
+page at the same scale (set right the same way, its rules gone where the winner's went),
+and one Tesseract run over all those crops says, line by line, which version reads surer;
+the winner's words replace that line's. A page without rules whose best guess Tesseract is
+sure of is read exactly once.
 
 Where the best guess is in doubt as a whole (no words at all, or most of them unsure: the
 cleaning wiped the text, or upscaling did not suit the page), every version is read in full

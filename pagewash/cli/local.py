@@ -243,8 +243,9 @@ def page_args() -> list[Arg]:
             "--lines",
             action=argparse.BooleanOptionalAction,
             default=None,
-            help="with OCR, read the page without its ruling lines (table grids, form boxes, underlines, "
-            "dotted leaders), which trip Tesseract's layout analysis (default on); env PAGEWASH_LINES",
+            help="with OCR, also read the page without its ruling lines (table grids, form boxes, underlines, "
+            "dotted leaders) and keep the surer read (default on; one more Tesseract run on pages with lines); "
+            "env PAGEWASH_LINES",
         ),
         arg(
             "--remove-lines",

@@ -122,8 +122,8 @@ def test_ocrmypdf_plugin_beats_plain_ocrmypdf(scan, tmp_path):
 
 @requires_tesseract
 def test_the_plugin_hands_ocrmypdf_verifys_read_instead_of_reading_the_page_again(scan, tmp_path):
-    """One read a page, as plain OCRmyPDF: the text layer is the read verify made of the
-    page it handed on (its unsure lines re-read), not a second Tesseract run on it."""
+    """The text layer is the read verify made of the page it handed on (its unsure lines
+    re-read), not one more Tesseract run on it."""
     src, truths, plain = scan
     work = tmp_path / "work"
     work.mkdir()
