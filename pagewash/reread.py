@@ -1,18 +1,21 @@
 """Re-read only what is in doubt: the lines of a page whose words Tesseract was unsure of,
-cut from every version of the page and read again in one Tesseract run.
+and ink it read no words from, cut from every version of the page and read again in one
+Tesseract run.
 
 Verify used to read every version of a page in full (the cleaned page, the raw page, each
-at two scales, and without ruling lines): four to six reads where the user pays for one.
-On the pages we measure, the chain's best guess read in full is as good as the best of
-those reads on all but a few lines (docs/benchmarks.md#chain-cost). So the best guess is
-read once, and only its unsure lines are put to the contest: each is cut from the best
-guess and from the other versions (the same place, the same scale), the crops are stacked
-into one picture with white between them (a collage), and one Tesseract run at ``--psm 6``
-reads them all. For each line the crop Tesseract is surer of wins; the words of a line won
-by another version replace exactly that line's words, boxes mapped back onto the page the
-best guess was read from. A page with no unsure line is read once.
+at two scales, and the winner without its ruling lines): four to six reads where the user
+pays for one. On the pages we measure, the read verify keeps is as good as the best of
+those on all but a few lines (docs/benchmarks.md#chain-cost). So only the unsure lines are
+put to the contest: each is cut from the page read and from the other versions (the same
+place, the same scale), the crops are stacked into one picture with white between them (a
+collage), and one Tesseract run at ``--psm 6`` reads them all. For each line the crop
+Tesseract is surer of wins, if it reads surely; the words of a line won by another version
+replace exactly that line's words, boxes mapped back onto the page read. Letter-sized ink
+the read has no words for (a line the cleaning wiped, or the layout analysis passed over)
+is put to the same contest, and its surest sure read is added as a line of its own. A page
+with nothing in doubt costs no run at all.
 
-The best guess's own crop is in the collage too, so a line's versions are judged by the
+The page read's own crop is in the collage too, so a line's versions are judged by the
 same read of the same kind, not a crop against a whole-page read.
 """
 
