@@ -272,7 +272,8 @@ def page_args() -> list[Arg]:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from pagewash.cli import demo, tesseract
+    from pagewash import tesseract
+    from pagewash.cli import demo
     from pagewash.model_store import get_model
 
     out = Path(args.output)

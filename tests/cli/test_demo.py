@@ -17,10 +17,17 @@ def test_demo_cleans_examples_and_ocr_improves(tmp_path, default_model):
 
 
 @requires_tesseract
-def test_demo_makes_the_examples_a_searchable_pdf(tmp_path):
-    from pagewash.cli.demo import run_pdf_demo
+def test_the_demo_command_runs_end_to_end_and_makes_the_examples_a_searchable_pdf(tmp_path, capsys):
+    """``make demo`` is ``pagewash demo -o demo-out``: the command itself, as a user runs it
+    (its imports once broke it while the functions under it still passed their tests)."""
+    import re
 
-    result = run_pdf_demo(tmp_path)
-    assert result["pages"] == 4
-    assert result["cer"] < 0.3  # raw Tesseract on these pages: 0.46 mean (the table above)
+    from pagewash.cli.main import main
+
+    assert main(["demo", "-o", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert (tmp_path / "summary.md").read_text().count("\n") >= 2 + 4  # header, rule, four examples
+    cer = float(re.search(r"4 pages, text-layer CER ([\d.]+)", printed).group(1))
+    assert cer < 0.3  # raw Tesseract on these pages: 0.46 mean (the table above)
     assert (tmp_path / "examples.searchable.txt").read_text().count("\f") >= 3
+    assert (tmp_path / "examples.searchable.pdf").exists()
