@@ -39,6 +39,10 @@ from pagewash.geometry import Geometry
 from pagewash.imageio import at_scale, resize_to, to_u8
 
 GUARD = 1.3  # the page as it came must score this many times the corrected one's best to win
+# Rules on under this share of a page's pixels (a stray underline, a short rule): on 10 pages
+# like that the read moved by 0.016 of recall at most either way, on pages with more by up to
+# 0.14 (docs/benchmarks.md#chain-cost), so such a page is read once, with them
+MIN_RULES = 0.002
 WHOLE = 0.75  # more than this share of the best guess's words on unsure lines: the page is in doubt
 
 
@@ -102,9 +106,10 @@ def distinct(versions: list[Version]) -> list[Version]:
 def unruling(v: Version) -> Callable[[Version], Version]:
     """A version -> it without the ruling lines found on ``v`` (the pixels of ``v``'s rules,
     painted with each page's own paper), for ``v`` and the other versions of its shape;
-    the identity where ``v`` has none."""
+    the identity where ``v`` has none, or so few that reading the page without them is not
+    worth a read (``MIN_RULES``)."""
     mask, stays, behind = lines.line_mask(v.page)
-    if not mask.any():
+    if mask.mean() < MIN_RULES:
         return lambda other: other
 
     def bare(other: Version) -> Version:
