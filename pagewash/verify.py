@@ -43,6 +43,7 @@ GUARD = 1.3  # the page as it came must score this many times the corrected one'
 # like that the read moved by 0.016 of recall at most either way, on pages with more by up to
 # 0.14 (docs/benchmarks.md#chain-cost), so such a page is read once, with them
 MIN_RULES = 0.002
+UNSURE_PAGE = 50.0  # a read whose words' mean confidence is under this is in doubt as a whole
 WHOLE = 0.75  # more than this share of the best guess's words on unsure lines: the page is in doubt
 
 
@@ -124,9 +125,10 @@ def surest(choices: list[Choice]) -> Choice:
 
 
 def in_doubt(result: tesseract.OcrResult) -> bool:
-    """The read as a whole is unsure: no words, or more than ``WHOLE`` of them on unsure lines."""
+    """The read as a whole is unsure: no words, their mean confidence under ``UNSURE_PAGE``,
+    or more than ``WHOLE`` of them on unsure lines."""
     found = reread.lines_of(result.tsv)
-    if not found:
+    if not found or (result.mean_confidence or 0) < UNSURE_PAGE:
         return True
     unsure = sum(line.words for line in reread.in_doubt(found))
     return unsure > WHOLE * sum(line.words for line in found)
