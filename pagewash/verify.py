@@ -13,12 +13,14 @@ and letter-sized ink it read no words from, are cut from that read's page and fr
 page at the same scale (set right the same way, its rules gone where the winner's went),
 and one Tesseract run over all those crops says, line by line, which version reads surer;
 the winner's words replace that line's. A page without rules whose best guess Tesseract is
-sure of is read exactly once.
+sure of is read exactly once. (A page whose rules cover under ``MIN_RULES`` of it counts as
+one without.)
 
-Where the best guess is in doubt as a whole (no words at all, or most of them unsure: the
-cleaning wiped the text, or upscaling did not suit the page), every version is read in full
-as verify always did, the cleaned page and the raw page, at the upscaled scale and at the
-page's own (on a few low-resolution forms upscaling of any kind loses text that the raw
+Where the best guess is in doubt as a whole (no words at all, their mean confidence under
+50, or most of them on unsure lines: the cleaning wiped or spoiled the text, or upscaling
+did not suit the page), every version is read in full as verify always did: the cleaned
+page and the raw page, at the upscaled scale and at the page's own (on a few low-resolution
+forms upscaling of any kind loses text that the raw
 page at its own size still gives: docs/benchmarks.md#low-resolution-pages). Boxes come back
 in the raw page's pixels either way.
 
