@@ -116,10 +116,11 @@ def read(
     unrule: bool = True,
     full: bool = False,
 ) -> Read:
-    """Step 3: Tesseract on the cleaned page (without its ruling lines, with ``unrule``); with
-    ``raw`` (the page as it came), its unsure lines against the raw page's, or the raw page
-    (and, for a page upscaled for OCR only, the picture at the input's size) in full where
-    the whole read is unsure: ``pagewash.verify``. ``full``: every version in full."""
+    """Step 3: Tesseract on the cleaned page (and without its ruling lines too, with
+    ``unrule``, the surer kept); with ``raw`` (the page as it came), its unsure lines against
+    the raw page's, or the raw page (and, for a page upscaled for OCR only, the picture at the
+    input's size) in full where the whole read is unsure: ``pagewash.verify``. ``full``:
+    every version in full."""
     geometry = cleaned.geometry or Geometry(cleaned.picture.shape[:2])
     if raw is None:
         candidates = [Version("clean", cleaned.for_ocr, cleaned.factor)]

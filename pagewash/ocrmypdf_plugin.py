@@ -100,6 +100,12 @@ def add_options(parser: ArgumentParser) -> None:
         )
 
 
+def beside(path: Path, name: str) -> Path:
+    """The page's work file ``name`` beside another of its work files (OCRmyPDF names them
+    ``<page number>_<name>``)."""
+    return path.with_name(path.name.split("_", 1)[0] + "_" + name)
+
+
 def _opt(options, name: str, default):
     return getattr(options, f"pagewash_{name}", default)
 
@@ -123,7 +129,7 @@ class Engine(TesseractOcrEngine):
         """The read verify made of this very page (``READ``), where there is one: reading it
         again would double the price of OCR for nothing."""
         input_file = Path(input_file)
-        ours = input_file.with_name(input_file.name.split("_", 1)[0] + "_" + READ)
+        ours = beside(input_file, READ)
         tess = getattr(options, "tesseract", None)
         own = any(getattr(tess, k, None) for k in ("config", "user_words", "user_patterns"))  # the user's
         if not own and ours.exists() and ours.with_suffix(".txt").exists():
@@ -216,7 +222,7 @@ def clean_for_ocr(image: Image.Image, options, work: Path, verify: bool, reads: 
             candidates, lang=lang, psm=_psm(options), formats=("txt", "hocr"), dpi=max(dpi), unrule=steps.lines
         )
         version = choice.version
-        read = work.with_name(work.name.split("_", 1)[0] + "_" + READ)
+        read = beside(work, READ)
         read.write_text(choice.result.hocr or "")  # the text layer, boxes on the page handed to OCR
         read.with_suffix(".txt").write_text(choice.result.text)
     if version.source == "raw" and not version.corrected:

@@ -109,14 +109,14 @@ def in_doubt(lines: list[Line], doubt: float | None = None) -> list[Line]:
     return [line for line in lines if line.confidence < doubt and line.box[3] - line.box[1] <= tall]
 
 
-def unread(page: np.ndarray, read: list[Word], height: float) -> list[Line]:
-    """Lines of letter-sized ink on ``page`` (uint8) that no word of ``read`` covers: text a
-    cleaning wiped, or that Tesseract's layout analysis passed over. ``height``: the read's
+def unread(page: np.ndarray, read: list[Box], height: float) -> list[Line]:
+    """Lines of letter-sized ink on ``page`` (uint8) that no word box of ``read`` covers: text
+    a cleaning wiped, or that Tesseract's layout analysis passed over. ``height``: the read's
     median line height."""
     ink, _ = ink_of(page)
     margin = round(0.3 * height)
-    for w in read:
-        ink[max(0, w.box[1] - margin) : w.box[3] + margin, max(0, w.box[0] - margin) : w.box[2] + margin] = 0
+    for x0, y0, x1, y1 in read:
+        ink[max(0, y0 - margin) : y1 + margin, max(0, x0 - margin) : x1 + margin] = 0
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     h, w = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
     letter = (h >= LETTER[0] * height) & (h <= LETTER[1] * height) & (w <= 2 * height)
@@ -182,11 +182,6 @@ def slot_of(box: Box, slots: list[Slot]) -> int | None:
     return None
 
 
-def score(found: list[Word]) -> float:
-    """``tesseract.word_score`` of some words."""
-    return float(sum((w.confidence / 100) ** 2 for w in found if any(ch.isalnum() for ch in w.text)))
-
-
 def sure(found: list[Word]) -> bool:
     text = [w for w in found if any(ch.isalnum() for ch in w.text)]
     return bool(text) and float(np.mean([w.confidence for w in text])) >= SURE
@@ -207,12 +202,12 @@ def reread(
     unread text is looked for on. One Tesseract run, or none where nothing is in doubt."""
     if len(pages) < 2:
         return result, 0
-    read = words(result.tsv or "")
+    read = keyed_boxes(result.tsv or "")
     found = lines_of(result.tsv)
-    todo = in_doubt(found, doubt) + unread(pages[1], read, line_height(found))
+    todo = in_doubt(found, doubt) + unread(pages[1], [box for _, box in read], line_height(found))
     if not todo:
         return result, 0
-    picture, slots = collage(pages, todo, keyed_boxes(result.tsv or ""))
+    picture, slots = collage(pages, todo, read)
     again = tesseract.ocr(picture, lang=lang, psm=PSM, formats=("tsv",), dpi=dpi)
     got: list[list[Word]] = [[] for _ in slots]
     for w in words(again.tsv or ""):
@@ -226,15 +221,15 @@ def reread(
     for i, line in enumerate(todo):
         mine = [k for k, s in enumerate(slots) if s.line == i]
         if line.key is None:  # text the read had no words for: the surest crop, if it is sure
-            best = max(mine, key=lambda k: score(got[k]))
+            best = max(mine, key=lambda k: tesseract.score_of(got[k]))
             if sure(got[best]):
                 added.append((line.box, got[best]))
             continue
         # words within the line's own span only (a stain or a neighbour's edge in the margin
         # of a crop is no part of it), and a sure read to replace an unsure one
         inside = [[w for w in got[k] if line.box[0] <= (w.box[0] + w.box[2]) / 2 <= line.box[2]] for k in mine]
-        best = max(range(1, len(mine)), key=lambda k: score(inside[k]))
-        if sure(inside[best]) and score(inside[best]) > MARGIN * score(inside[0]):
+        best = max(range(1, len(mine)), key=lambda k: tesseract.score_of(inside[k]))
+        if sure(inside[best]) and tesseract.score_of(inside[best]) > MARGIN * tesseract.score_of(inside[0]):
             replaced[line.key] = inside[best]
     changed = len(replaced) + len(added)
     return (splice(result, replaced, added), changed) if changed else (result, 0)

@@ -27,7 +27,7 @@ from PIL import Image
 
 from pagewash.errors import OcrFailed, TesseractMissing
 from pagewash.imageio import to_u8
-from pagewash.result import words
+from pagewash.result import Word, words
 from pagewash.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,12 @@ def word_score(tsv: str) -> float:
     """How much confident text a read found: the sum of squared confidences (0-1) of words with
     a letter or digit. A read that lost words scores lower, and so does one padded with the
     low-confidence junk Tesseract makes of noise (squaring shrinks those)."""
-    return float(sum((c / 100) ** 2 for w, c in word_confidences(tsv) if any(ch.isalnum() for ch in w)))
+    return score_of(words(tsv))
+
+
+def score_of(found: list[Word]) -> float:
+    """``word_score`` of some words (a line's, a crop's)."""
+    return float(sum((w.confidence / 100) ** 2 for w in found if any(ch.isalnum() for ch in w.text)))
 
 
 def ocr(

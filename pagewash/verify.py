@@ -148,7 +148,8 @@ def choose(
 ) -> Choice:
     """The read of ``candidates`` (the first is the chain's best guess; the rest are set right
     the same way, or not ``corrected``) that verify keeps, each read at ``dpi`` times its
-    scale where given. With ``unrule``, the best guess is read without its ruling lines.
+    scale where given. With ``unrule``, the best guess is read without its ruling lines too,
+    and the surer of the two reads kept.
     ``full``: every version read in full, and the winner again without its lines (verify
     before the re-reads of ``pagewash.reread``: the benchmarks' yardstick)."""
     wanted = tuple(dict.fromkeys((*formats, "tsv")))  # the TSV always: it says which lines are unsure
@@ -171,12 +172,13 @@ def choose(
         bare = unruling(first) if unrule else (lambda v: v)
         if (guess := bare(first)) is not first:
             best = surest([best, read(guess)])
-        shaped = [v for v in right if v.page.shape == first.page.shape]
-        same = [bare(v) if best.version.lines_removed else v for v in shaped]
         if in_doubt(best.result):  # the whole page: every version in full, as verify always did
             best = surest([best, *(read(v) for v in distinct([best.version, *right])[1:])])
-        elif same:  # the unsure lines only, against the versions at the best guess's scale
-            pages = [to_u8(v.page) for v in distinct([best.version, *same])]
+        elif shaped := [v for v in right if v.page.shape == first.page.shape]:
+            # the unsure lines only, against the versions at the best guess's scale, their rules
+            # gone where the winner's went
+            others = [bare(v) if best.version.lines_removed else v for v in shaped]
+            pages = [to_u8(v.page) for v in distinct([best.version, *others])]
             dpi_g = dpi * first.scale if dpi else None
             result, replaced = reread.reread(best.result, pages, lang=lang, dpi=dpi_g)
             best = Choice(result, best.version, replaced)
