@@ -64,7 +64,7 @@ lint: install  # ruff, and the import layers (pyproject's importlinter contracts
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-train: install  # the shipped pagenet: stage 1, then the stage-2, 3 and 4 fine-tunes, and the 2x upscaler, into pagewash/weights
+train: install  # the shipped pagenet: stage 1, the stage-2, 3 and 4 fine-tunes, the 2x upscaler (from stage 4b), then stage 5, into pagewash/weights
 	$(BIN)/pagewash -v train --config training/configs/pagenet.toml
 	$(BIN)/pagewash -v train --config training/configs/pagenet-finetune.toml
 	$(BIN)/pagewash -v train --config training/configs/pagenet-showthrough.toml
@@ -73,6 +73,7 @@ train: install  # the shipped pagenet: stage 1, then the stage-2, 3 and 4 fine-t
 	$(BIN)/pagewash -v train --config training/configs/pagenet-v3.toml
 	$(BIN)/pagewash -v train --config training/configs/pagenet-v3b.toml --export pagewash/weights/pagenet.pt
 	$(BIN)/pagewash -v train --config training/configs/pagenet-x2.toml --export pagewash/weights/pagenet-x2.pt
+	$(BIN)/pagewash -v train --config training/configs/pagenet-v5.toml --export pagewash/weights/pagenet.pt
 
 train-article: install
 	for a in dense1 dense conv; do $(BIN)/pagewash -v train --config training/configs/$$a.toml || exit 1; done

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from pagewash.despeckle import despeckle
 from pagewash.model_store import Model
 from pagewash.models import PATCH
 from pagewash.polarity import normalise_polarity
@@ -97,6 +98,7 @@ def denoise(
     invisible edits to anti-aliasing can change how Tesseract segments it, and never making
     a good page worse matters more than polishing it. Reversed text (white on dark) is made
     dark-on-light first (``polarity``): the network would take its dark ground for a stain.
+    Specks it left (ink narrower than the print's dots) are painted over (``despeckle``).
     ``run`` replaces the plain ``run_batch(model, x)`` for each padded page or tile (a
     worker's batcher).
     """
@@ -114,6 +116,7 @@ def denoise(
         cleaned = _denoise_whole(model, page, run)
     else:
         cleaned = _denoise_tiled(model, page, tile, overlap, run)
+    speckless = despeckle if settings.despeckle else (lambda p: p)
     if model.scale == 1 and float(np.abs(cleaned - page).mean()) < settings.keep_clean_below:
-        return page
-    return cleaned
+        return speckless(page)  # the page as it was, but for its specks: a dust-only page counts as clean
+    return speckless(cleaned)

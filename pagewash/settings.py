@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     tile: int = 4096  # pages larger than tile x tile (plus margins) are cleaned in overlapping tiles
     tile_overlap: int = 256  # pixels of context cropped off each tile edge
     fix_polarity: bool = True  # turn white-on-dark text (slides, bands) dark-on-light before cleaning
+    despeckle: bool = True  # paint over the specks the cleaner left: ink narrower than the print's dots
     upscale: str = "auto"  # OCR reads small text upscaled: auto (2x where the x-height is under 12 px), off, 2, 4
     upscale_model: str = "upscale"  # the clean-and-upscale (2x) model: shipped name or artifact path
     upscale_max_pixels: int = 40_000_000  # upscaling stops short of pages larger than this (4x becomes 2x or none)

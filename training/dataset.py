@@ -13,6 +13,7 @@ import multiprocessing as mp
 import os
 import queue as queue_module
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,26 +21,38 @@ import torch
 
 from pagewash.imageio import IMAGE_SUFFIXES, load_page, to_u8
 from training.lowres import make_lowres_sample
-from training.synth import Sample, category, make_sample
+from training.synth import Sample, category, make_paper_sample, make_sample
 
 Pair = tuple[np.ndarray, np.ndarray]  # (noisy, clean), uint8 (H, W), same shape
 
 
-def sample(seed: int, split: str, scale: int = 1, show_through_p: float = 0.3) -> Sample:
+@dataclass(frozen=True)
+class Mix:
+    """What the training stream is made of, beyond the generator's defaults."""
+
+    show_through_p: float = 0.3  # base chance of show-through
+    dust_p: float = 0.0  # base chance of dust
+    paper_share: float = 0.0  # share of pages of fine print on damaged paper (``make_paper_sample``)
+
+
+def sample(seed: int, split: str, scale: int = 1, mix: Mix = Mix()) -> Sample:
     """A synthetic page of the kind a model of this ``scale`` learns from: an ordinary
-    degraded page, or (scale > 1) a low-resolution one with its clean page at full size."""
+    degraded page (or, ``mix.paper_share`` of the time, a paper page), or (scale > 1) a
+    low-resolution one with its clean page at full size."""
     if scale == 1:
-        return make_sample(seed, split, None, show_through_p)
-    return make_lowres_sample(seed, split, scale, show_through_p)
+        if mix.paper_share and random.Random(f"mix:{split}:{seed}").random() < mix.paper_share:
+            return make_paper_sample(seed, split)
+        return make_sample(seed, split, None, mix.show_through_p, mix.dust_p)
+    return make_lowres_sample(seed, split, scale, mix.show_through_p)
 
 
-def _produce(queue: mp.Queue, split: str, seeds: range, scale: int = 1, show_through_p: float = 0.3) -> None:
+def _produce(queue: mp.Queue, split: str, seeds: range, scale: int = 1, mix: Mix = Mix()) -> None:
     """Generator process: make pages until the trainer is gone (checked while the queue is full)."""
     os.nice(10)  # the training step has priority over refreshing the pool
     parent = os.getppid()
     for seed in seeds:
         try:
-            s = sample(seed, split, scale, show_through_p)
+            s = sample(seed, split, scale, mix)
         except Exception:  # one bad page must not starve training of fresh ones: say so, skip it
             logging.getLogger(__name__).exception("generator: page %s/%d failed, skipped", split, seed)
             continue
@@ -56,7 +69,7 @@ class PagePool:
     """A fixed-size pool of synthetic pages; ``refresh`` swaps in freshly generated ones."""
 
     def __init__(
-        self, n_pages: int, workers: int, seed: int, split: str = "train", show_through_p: float = 0.3, scale: int = 1
+        self, n_pages: int, workers: int, seed: int, split: str = "train", mix: Mix = Mix(), scale: int = 1
     ) -> None:
         self.pages: list[Pair] = []
         self.n_pages = n_pages
@@ -65,7 +78,7 @@ class PagePool:
         self.procs = [
             mp.get_context("spawn").Process(
                 target=_produce,
-                args=(self.queue, split, range(seed + i * span, seed + (i + 1) * span), scale, show_through_p),
+                args=(self.queue, split, range(seed + i * span, seed + (i + 1) * span), scale, mix),
                 daemon=True,
             )
             for i in range(max(workers, 1))

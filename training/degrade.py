@@ -18,6 +18,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from pagewash.despeckle import largest_speck, stroke_width
 from pagewash.imageio import to_u8
 
 cv2.setNumThreads(1)  # generator processes run beside training; one core each
@@ -271,6 +272,38 @@ def toner_speckle(rng: Rng, img: np.ndarray, s: float) -> np.ndarray:
     return np.where(dots, img * rng.uniform(0.0, 0.5), img)
 
 
+def dust(rng: Rng, img: np.ndarray, s: float, width: float = 2.0) -> np.ndarray:
+    """Dust, dirt and pepper noise at real strengths: dark specks of every size below a
+    character's dot (``width``: the print's stroke width, about a dot's side), dense in
+    clusters and scattered between them, on the paper and touching the strokes alike."""
+    h, w = img.shape
+    largest = max(1, largest_speck(width))  # a speck the size of an i's dot is no longer a speck
+    density = rng.uniform(0.0003, 0.006) * s
+    n = int(density * h * w)
+    ys, xs = rng.integers(0, h, n), rng.integers(0, w, n)
+    for _ in range(int(rng.integers(0, 2 + int(8 * s)))):  # clusters: a smudge of dirt, a sneeze of toner
+        k = int(rng.integers(20, 60 + int(400 * s)))
+        cy, cx, spread = rng.uniform(0, h), rng.uniform(0, w), rng.uniform(5, 0.08 * max(h, w) + 6)
+        ys = np.concatenate([ys, np.clip(rng.normal(cy, spread, k), 0, h - 1).astype(int)])
+        xs = np.concatenate([xs, np.clip(rng.normal(cx, spread, k), 0, w - 1).astype(int)])
+    sizes = np.minimum(rng.geometric(rng.uniform(0.45, 0.8), len(ys)), largest)
+    tone = rng.uniform(0.0, 0.45, len(ys)).astype(np.float32)
+    out = img.copy()
+    for size in np.unique(sizes):
+        dots = np.zeros((h, w), np.uint8)
+        pick = sizes == size
+        dots[ys[pick], xs[pick]] = 1
+        if size > 1:  # round-ish, a little irregular
+            shape = cv2.getStructuringElement(cv2.MORPH_ELLIPSE if rng.random() < 0.7 else cv2.MORPH_RECT, (size, size))
+            dots = cv2.dilate(dots, shape)
+        level = np.zeros((h, w), np.float32)
+        level[ys[pick], xs[pick]] = tone[pick]
+        if size > 1:
+            level = cv2.dilate(level, np.ones((size, size), np.uint8))
+        out = np.where(dots > 0, np.minimum(out, level), out)
+    return out
+
+
 def gaussian_noise(rng: Rng, img: np.ndarray, s: float) -> np.ndarray:
     sigma = rng.uniform(0.01, 0.12) * s
     noise = rng.standard_normal(img.shape, dtype=np.float32) * sigma
@@ -363,19 +396,27 @@ NOISE_STEPS: list[tuple[str, float, Callable]] = [
 ]
 FAMILIES = [n for group in (INK_STEPS, SURFACE_STEPS, CAMERA_STEPS, NOISE_STEPS) for n, _, _ in group] + [
     "show_through",
+    "dust",
     "halftone",
     "jpeg",
 ]
 
 
 def degrade(
-    rng: Rng, clean: np.ndarray, back_ink: np.ndarray | None, severity: float, show_through_p: float = 0.3
+    rng: Rng,
+    clean: np.ndarray,
+    back_ink: np.ndarray | None,
+    severity: float,
+    show_through_p: float = 0.3,
+    dust_p: float = 0.0,
 ) -> tuple[np.ndarray, list[str]]:
     """A degraded copy of ``clean`` (float32, 1 = white) and the names of the steps applied.
 
     ``severity`` in [0, 1] scales both how likely each step is and how hard it hits;
     ``back_ink`` is the ink coverage of another page, for show-through, which happens with
-    base chance ``show_through_p`` (training may ask for more of it; evaluation never does).
+    base chance ``show_through_p`` (training may ask for more of it; evaluation never does);
+    ``dust`` (specks at every size below a dot) comes with base chance ``dust_p``, 0 unless
+    asked for, so the default stream stays as it was, pixel for pixel.
     """
     applied: list[str] = []
 
@@ -402,6 +443,9 @@ def degrade(
         if chance(p):
             img = step(rng, img, strength())
             applied.append(name)
+    if dust_p and chance(dust_p):
+        img = dust(rng, np.clip(img, 0, 1), strength(), stroke_width(clean))
+        applied.append("dust")
     img = np.clip(img, 0, 1).astype(np.float32)
     if chance(0.05):
         img = halftone(rng, img, strength())

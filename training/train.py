@@ -29,13 +29,13 @@ from pagewash import tesseract
 from pagewash.artifact import load_artifact, save_artifact
 from pagewash.engine import denoise
 from pagewash.imageio import resize_to, to_u8
-from pagewash.metrics import rmse
+from pagewash.metrics import fidelity, rmse
 from pagewash.model_store import Model, pick_dtype, resolve
 from pagewash.models import PATCH, build_model, upscaler, widen
 from pagewash.settings import device_name
-from training.dataset import PagePool, fixed_pages, jitter, load_pairs, random_crops, split_pairs
+from training.dataset import Mix, PagePool, fixed_pages, jitter, load_pairs, random_crops, split_pairs
 from training.evaluate import ocr_cer
-from training.synth import GENERATOR_VERSION
+from training.synth import GENERATOR_VERSION, make_paper_sample
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,13 @@ class TrainConfig:
     warmup: int = 200  # linear warm-up steps
     weight_decay: float = 1e-4
     ink_weight: float = 2.0  # extra loss weight on pixels that are ink in the clean page
+    ink_margin: int = 0  # pixels around the ink that share its weight (0: the ink only, which makes edges bolder)
     ink_bias: float = 0.5  # share of crops taken at the inkiest of three spots (the rest uniform)
     pool_pages: int = 400  # synthetic pages held in memory for cropping
     show_through: float = 0.3  # base chance of show-through in training pages (the generator's own is 0.3)
+    dust: float = 0.0  # base chance of dust (specks below a dot's size) in training pages (the generator's own is 0)
+    paper_share: float = 0.0  # share of training pages whose print is fine and paper is not (``make_paper_sample``)
+    val_paper: int = 0  # held-out paper pages scored by RMSE and dark-pixel change; their RMSE joins the selection
     gen_workers: int = 1  # processes generating fresh pages during training
     val_every: int = 500  # steps between validations
     val_pages: int = 24  # held-out pages scored by PSNR
@@ -70,6 +74,7 @@ class TrainConfig:
     bank_share: float = 0.25  # share of each batch's crops taken from the bank
     val_fraction: float = 0.15  # with pairs: share of them held out for validation and picking the best model
     patience: int = 0  # validations without improvement before stopping early (0 = run every step)
+    minutes: float = 0.0  # wall-clock budget: the schedule ends with it, wherever the steps are (0 = none)
     resume: bool = False  # continue from out/ckpt.pt
     export: str = ""  # also copy the best artifact here (e.g. pagewash/weights/pagenet.pt)
 
@@ -81,19 +86,23 @@ class TrainConfig:
 ARCH_ALIASES = {"dense1": "dense", "dense": "deep-dense", "conv": "conv", "pagenet": "pagenet"}
 
 # Fine-tuning on a user's pairs (`--init default --pairs DIR`) with no other flags: a short
-# run at a low learning rate, validated often on pairs held out from the folder, stopped
-# when it no longer improves, flips for variety; about 100 pairs finish in minutes on 2 cores.
+# run, validated often on pairs held out from the folder, flips for variety, the loss fair
+# to stroke edges (``ink_margin``); it anneals within a 9-minute budget whatever the CPU
+# (``minutes``: on a slow one the steps run out of time before they run out), and stops
+# early once it no longer improves.
 PAIRS_DEFAULTS = {
-    "steps": 3000,
+    "steps": 4000,
+    "minutes": 9.0,
     "batch": 8,
     "crop": 256,
     "lr": 5e-4,
     "warmup": 50,
     "ink_weight": 0.5,
+    "ink_margin": 1,
     "ink_bias": 0.3,
     "val_every": 150,
     "val_ocr_pages": 0,
-    "patience": 6,
+    "patience": 10,
 }
 
 
@@ -114,20 +123,29 @@ def load_config(path: str | None, overrides: dict) -> TrainConfig:
 
 def loss_fn(pred: torch.Tensor, clean: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
     """MSE for the article models (as the article); L1 + MSE with extra weight on ink for
-    PageNet. Errors past white (or black) on pixels that are white (black) cost nothing,
-    since the output is clamped to [0, 1] anyway."""
+    PageNet (and, with ``ink_margin``, on the paper right beside it: weighting the ink alone
+    makes a pixel on a stroke's edge cheaper to get wrong dark than light, and the strokes
+    come out bolder). Errors past white (or black) on pixels that are white (black) cost
+    nothing, since the output is clamped to [0, 1] anyway."""
     err = pred - clean
     if cfg.is_patch_model:
         return (err**2).mean()
     err = torch.where(((clean >= 1) & (err > 0)) | ((clean <= 0) & (err < 0)), torch.zeros_like(err), err)
-    weight = 1 + cfg.ink_weight * (clean < 0.5).float()
+    ink = (clean < 0.5).float()
+    if cfg.ink_margin:  # the paper beside a stroke weighs as much as the stroke: no gain in erring darker
+        k = 2 * cfg.ink_margin + 1
+        ink = torch.nn.functional.max_pool2d(ink, k, stride=1, padding=cfg.ink_margin)
+    weight = 1 + cfg.ink_weight * ink
     return ((err.abs() + 4 * err**2) * weight).mean()
 
 
-def lr_at(step: int, cfg: TrainConfig) -> float:
+def lr_at(step: int, cfg: TrainConfig, spent: float = 0.0) -> float:
+    """Linear warm-up, then cosine decay to 2% of the peak. ``spent``: the share of the
+    wall-clock budget (``minutes``) used; the decay follows whichever of the steps and the
+    clock is further along, so a run with a budget anneals and ends on time on any CPU."""
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
-    t = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    t = max((step - cfg.warmup) / max(1, cfg.steps - cfg.warmup), spent)
     return cfg.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(t, 1.0))))
 
 
@@ -149,6 +167,16 @@ def validate(model: Model, val: list, ocr_pages: int, pool: ProcessPoolExecutor 
         results = pool.map(ocr_cer, jobs) if pool else map(ocr_cer, jobs)
         out["cer"] = float(np.mean([c for c, _ in results]))
     return out
+
+
+def paper_metrics(model: Model, pages: list) -> dict:
+    """On fine print over damaged paper: RMSE, and the change in dark pixels over all the
+    pages (+0.1: strokes 10% bolder than printed), the ink-fidelity half of the selection."""
+    model.net.eval()
+    found = [fidelity(s.clean, denoise(model, s.noisy.astype(np.float32) / 255)) for s in pages]
+    model.net.train()
+    dark = sum(f["dark_out"] for f in found) / max(sum(f["dark_clean"] for f in found), 1e-9) - 1
+    return {"paper_rmse": float(np.mean([f["rmse"] for f in found])), "paper_dark": float(dark)}
 
 
 def raw_metrics(val: list, ocr_pages: int, pool: ProcessPoolExecutor | None) -> dict:
@@ -210,6 +238,7 @@ class Data:
     it goes (with a bank of other pairs mixed in); and the held-out pages it is judged on."""
 
     val: list
+    paper: list = dataclasses.field(default_factory=list)  # held-out paper pages (``val_paper``)
     pairs: list | None = None
     pool: PagePool | None = None
     bank: list | None = None
@@ -228,12 +257,12 @@ def load_data(cfg: TrainConfig) -> Data:
         log.info("%d pairs to train on, %d held out for validation", len(pairs), len(val))
         return Data(val, pairs=pairs)
     val = fixed_pages("val", range(cfg.val_pages), size=None, scale=cfg.scale)
-    pool = PagePool(
-        cfg.pool_pages, cfg.gen_workers, cfg.seed * 1_000_003, show_through_p=cfg.show_through, scale=cfg.scale
-    )
+    mix = Mix(show_through_p=cfg.show_through, dust_p=cfg.dust, paper_share=cfg.paper_share)
+    pool = PagePool(cfg.pool_pages, cfg.gen_workers, cfg.seed * 1_000_003, mix=mix, scale=cfg.scale)
     with tqdm(total=cfg.pool_pages, desc="generating pages", unit="page") as bar:
         pool.fill(bar)
-    return Data(val, pool=pool, bank=bank)
+    paper = [make_paper_sample(s, "val") for s in range(cfg.val_paper)]
+    return Data(val, paper, pool=pool, bank=bank)
 
 
 def next_batch(cfg: TrainConfig, data: Data, rng: random.Random) -> tuple[torch.Tensor, torch.Tensor]:
@@ -265,10 +294,10 @@ def resume(path: Path, net: torch.nn.Module, opt: torch.optim.Optimizer, device:
     return json.loads(state["history"]), state["step"]
 
 
-def optimise(net, opt, cfg: TrainConfig, step: int, noisy, clean, amp_dtype: torch.dtype | None) -> torch.Tensor:
-    """One optimiser step on a batch (learning rate from the schedule, gradients clipped) -> its loss."""
+def optimise(net, opt, cfg: TrainConfig, lr: float, noisy, clean, amp_dtype: torch.dtype | None) -> torch.Tensor:
+    """One optimiser step on a batch (at learning rate ``lr``, gradients clipped) -> its loss."""
     for g in opt.param_groups:
-        g["lr"] = lr_at(step, cfg)
+        g["lr"] = lr
     with torch.autocast(noisy.device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
         pred = net(noisy)
     loss = loss_fn(pred.float(), clean, cfg)
@@ -279,17 +308,23 @@ def optimise(net, opt, cfg: TrainConfig, step: int, noisy, clean, amp_dtype: tor
     return loss
 
 
+def score_of(metrics: dict) -> float:
+    """What selection minimises (see ``Best``)."""
+    return metrics.get("cer", -metrics["psnr"]) + metrics.get("paper_rmse", 0.0)
+
+
 @dataclass
 class Best:
-    """The best validation so far, by CER where Tesseract reads the pages (else by PSNR), and
-    the validations since it (for ``patience``)."""
+    """The best validation so far, by CER where Tesseract reads the pages (else by PSNR), plus
+    the RMSE on paper pages where there are any (OCR and ink fidelity both count: the two are
+    on a like scale, 0.05 of either is a lot), and the validations since it (for ``patience``)."""
 
     score: float = math.inf
     stale: int = 0
 
     def update(self, metrics: dict) -> bool:
         """Whether ``metrics`` are the best yet (a tie counts: the later model is kept)."""
-        score = metrics.get("cer", -metrics["psnr"])
+        score = score_of(metrics)
         better = score <= self.score
         self.score, self.stale = (score, 0) if better else (self.score, self.stale + 1)
         return better
@@ -297,6 +332,7 @@ class Best:
 
 def train(cfg: TrainConfig) -> Path:
     """Run training; returns the path of the best exported artifact."""
+    started = time.time()  # the budget (``minutes``) counts from here: loading and validating are part of the wait
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
@@ -323,12 +359,15 @@ def train(cfg: TrainConfig) -> Path:
         history["raw"] = raw_metrics(data.val, cfg.val_ocr_pages, ocr_pool)
         log.info("raw held-out pages: %s", history["raw"])
     loaded = Model(net, {"arch": arch}, device, amp_dtype)
-    best = Best(min((v.get("cer", -v["psnr"]) for v in history["val"]), default=math.inf))
+    best = Best(min((score_of(v) for v in history["val"]), default=math.inf))
     artifact = out / "model.pt"
 
     def judge(step: int, minutes: float) -> dict:
         """Validate; export the model where it is the best so far. -> the metrics."""
-        metrics = {**validate(loaded, data.val, cfg.val_ocr_pages, ocr_pool), "step": step, "minutes": minutes}
+        metrics = validate(loaded, data.val, cfg.val_ocr_pages, ocr_pool)
+        if data.paper:
+            metrics.update(paper_metrics(loaded, data.paper))
+        metrics.update(step=step, minutes=minutes)
         history["val"].append(metrics)
         if best.update(metrics):
             save_artifact(
@@ -348,18 +387,23 @@ def train(cfg: TrainConfig) -> Path:
         log.info("starting model on the held-out pages: %s", judge(0, 0.0))
     bar = tqdm(total=cfg.steps, initial=step, desc=f"training {cfg.arch}", unit="step")
     t0 = time.time()
+
+    def spent() -> float:
+        return (time.time() - started) / (60 * cfg.minutes) if cfg.minutes else 0.0
+
     try:
         while step < cfg.steps:
             noisy, clean = (t.to(device) for t in next_batch(cfg, data, rng))
-            loss = optimise(net, opt, cfg, step, noisy, clean, amp_dtype)
+            loss = optimise(net, opt, cfg, lr_at(step, cfg, spent()), noisy, clean, amp_dtype)
             step += 1
+            over = spent() >= 1
             if data.pool is not None:
                 data.pool.refresh()
             if step % 10 == 0 or step == 1:
                 history["loss"].append((step, loss.item()))
-                bar.set_postfix(loss=f"{loss.item():.4f}", lr=f"{lr_at(step, cfg):.1e}")
+                bar.set_postfix(loss=f"{loss.item():.4f}", lr=f"{lr_at(step, cfg, spent()):.1e}")
             bar.update(1)
-            if step % cfg.val_every == 0 or step == cfg.steps:
+            if step % cfg.val_every == 0 or step == cfg.steps or over:
                 metrics = judge(step, round((time.time() - t0) / 60, 1))
                 bar.write(f"step {step}: " + ", ".join(f"{k}={v:.4f}" for k, v in metrics.items() if k != "step"))
                 save_checkpoint(ckpt, net, opt, step, history)
@@ -367,6 +411,9 @@ def train(cfg: TrainConfig) -> Path:
                 plot_curve(history, out / "curve.png")
                 if cfg.patience and best.stale >= cfg.patience:
                     bar.write(f"step {step}: no better for {best.stale} validations, stopping (best kept)")
+                    break
+                if over:
+                    bar.write(f"step {step}: the {cfg.minutes:g}-minute budget is spent, stopping (best kept)")
                     break
     finally:
         bar.close()

@@ -52,11 +52,66 @@ def test_every_degradation_family_can_appear():
     back = 1 - clean
     seen = set()
     for seed in range(400):
-        img, applied = degrade.degrade(np.random.default_rng(seed), clean, back, 1.0)
+        img, applied = degrade.degrade(np.random.default_rng(seed), clean, back, 1.0, dust_p=0.5)
         assert img.shape == clean.shape and img.dtype == np.float32
         assert img.min() >= 0 and img.max() <= 1
         seen.update(applied)
     assert seen == set(degrade.FAMILIES)
+
+
+def test_dust_is_asked_for_so_the_default_stream_stays_as_it_was():
+    applied = set()
+    for seed in range(40):
+        applied.update(make_sample(seed, "train", (200, 160)).meta["degradations"])
+    assert "dust" not in applied
+    dusty = {d for seed in range(40) for d in make_sample(seed, "train", (200, 160), dust_p=1.0).meta["degradations"]}
+    assert "dust" in dusty
+
+
+def test_dust_specks_are_smaller_than_a_dot_dense_and_on_the_strokes_too():
+    import cv2
+
+    clean = np.ones((400, 400), np.float32)
+    clean[100:300:20, 40:360] = 0  # rules 4 px thick: strokes
+    clean[101:300:20, 40:360] = 0
+    clean[102:300:20, 40:360] = 0
+    clean[103:300:20, 40:360] = 0
+    out = degrade.dust(np.random.default_rng(1), clean, 1.0, width=4.0)
+    new = (out < 0.5) & (clean >= 0.5)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(new.astype(np.uint8), connectivity=8)
+    alone = [i for i in range(1, n) if not (clean[labels == i] < 0.5).any()]
+    assert len(alone) > 200  # dense
+    sides = stats[1:, 2:4].max(axis=1)
+    assert np.median(sides) <= 2 and np.percentile(sides, 90) <= 4  # below a dot; where a cluster is dense they touch
+    assert (out[clean < 0.5] <= clean[clean < 0.5]).all()  # dust only darkens
+    touching = cv2.dilate((clean < 0.5).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (clean >= 0.5)
+    assert (out[touching] < 0.5).any()  # some land right beside the strokes
+
+
+def test_paper_pages_keep_the_print_as_it_was():
+    from training.synth import make_paper_sample
+
+    for seed in range(6):
+        s = make_paper_sample(seed, "val")
+        clean, noisy = s.clean.astype(np.float32) / 255, s.noisy.astype(np.float32) / 255
+        assert {"slide", "reversed"}.isdisjoint(s.meta.get("blocks", ()))
+        assert "wrinkles" in s.meta["degradations"]
+        ink = clean < 0.5
+        assert ink.any() and ((clean > 0.1) & (clean < 0.9)).any()  # soft, anti-aliased edges in the target
+        paper = clean > 0.98
+        assert np.abs(noisy[paper] - clean[paper]).mean() > 0.01  # the paper is damaged
+        # the print under the damage: still ink where the clean page has ink (no fading, no bleed)
+        assert np.median(noisy[ink]) < 0.5 and (noisy[clean > 0.99] < 0.5).mean() < 0.05
+
+
+def test_dust_pages_hold_every_dot_of_the_clean_page():
+    from pagewash.metrics import specks
+    from training.synth import make_dust_sample
+
+    s = make_dust_sample(0)
+    found = specks(s.clean, s.noisy, s.noisy)
+    assert found["specks_in"] > 100 and found["specks_left"] == found["specks_in"]
+    assert found["marks"] > 0 and found["marks_kept"] == found["marks"]
 
 
 def test_clean_pages_exist_in_the_mix():

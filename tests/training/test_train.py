@@ -79,9 +79,44 @@ def test_config_file_then_flags(tmp_path):
 
 def test_pairs_get_the_fine_tuning_recipe_under_file_and_flags():
     cfg = load_config(None, {"pairs": "mine", "init": "default"})
-    assert (cfg.steps, cfg.lr, cfg.patience, cfg.val_ocr_pages) == (3000, 5e-4, 6, 0)
+    assert (cfg.steps, cfg.minutes, cfg.lr, cfg.ink_margin, cfg.patience, cfg.val_ocr_pages) == (
+        4000,
+        9.0,
+        5e-4,
+        1,
+        10,
+        0,
+    )
     assert load_config(None, {"pairs": "mine", "steps": 10}).steps == 10  # a flag still wins
     assert load_config(None, {}).patience == 0  # synthetic training is not cut short
+
+
+def test_the_loss_weighs_a_stroke_one_pixel_bolder_like_one_pixel_thinner_with_a_margin():
+    """Weighting the ink alone makes a wrong pixel beside a stroke cheaper than one on it, and
+    the network learns bolder strokes; with ``ink_margin`` the two errors cost the same."""
+    import torch
+
+    from training.train import loss_fn
+
+    clean = torch.ones(1, 1, 16, 16)
+    clean[..., 4:12, 6:10] = 0  # a stroke four pixels wide
+    bolder, thinner = clean.clone(), clean.clone()
+    bolder[..., 4:12, 10] = 0.0  # a column of paper made ink
+    thinner[..., 4:12, 9] = 1.0  # a column of ink made paper
+    plain = TrainConfig(ink_weight=2.0)
+    assert loss_fn(bolder, clean, plain) < loss_fn(thinner, clean, plain)
+    fair = TrainConfig(ink_weight=2.0, ink_margin=1)
+    assert loss_fn(bolder, clean, fair) == pytest.approx(loss_fn(thinner, clean, fair).item())
+
+
+def test_a_time_budget_ends_the_schedule_and_the_run(tmp_path, pairs):
+    from training.train import lr_at
+
+    cfg = TrainConfig(lr=1e-3, warmup=10, steps=1000, minutes=1.0)
+    assert lr_at(100, cfg, spent=0.0) > 0.9e-3 and lr_at(100, cfg, spent=1.0) == pytest.approx(2e-5)
+    train(small(tmp_path, pairs, steps=100_000, val_every=100_000, minutes=0.15))  # 9 s, however many steps
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert 0 < history["val"][-1]["step"] < 100_000 and history["val"][-1]["minutes"] < 0.5
 
 
 @pytest.fixture(scope="module")
