@@ -27,25 +27,40 @@ def _pieces(ink: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return n, labels, stats
 
 
+def _sample_rows(height: int, band: int = 256) -> np.ndarray:
+    """Every fourth band of ``band`` rows of a page taller than four bands; all of a smaller one."""
+    if height <= 4 * band:
+        return np.arange(height)
+    return np.concatenate([np.arange(y, min(y + band, height)) for y in range(0, height, 4 * band)])
+
+
 def _letter_width(ink: np.ndarray, labels: np.ndarray, stats: np.ndarray) -> float:
+    """``labels``/``stats``: the pieces of the page's ink, grey rims included."""
     big = np.zeros(len(stats), bool)
     big[1:] = stats[1:, 2:4].max(axis=1) >= 4
     if not big[1:].any():
         return 0.0
-    letters = big[labels] & ink
-    dist = cv2.distanceTransform(np.pad(letters.astype(np.uint8), 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    ridge = letters & (dist >= cv2.dilate(dist, np.ones((3, 3), np.float32)))
+    rows = _sample_rows(ink.shape[0])  # a quarter of a large page is plenty to measure its strokes
+    ink, labels = ink[rows], labels[rows]
+    dist = cv2.distanceTransform(np.pad(ink.astype(np.uint8), 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    ridge = ink & (dist >= cv2.dilate(dist, np.ones((3, 3), np.float32)))
+    ys, xs = np.nonzero(ridge)
+    keep = big[labels[ys, xs]]  # the letters' middles only, whatever the specks say
     # a stroke w pixels wide has its middle w/2 (even w) or (w+1)/2 (odd) from the paper
-    return float(2 * np.median(dist[ridge]) - 0.5) if ridge.any() else 0.0
+    return float(2 * np.median(dist[ys[keep], xs[keep]]) - 0.5) if keep.any() else 0.0
+
+
+def _unit(page: np.ndarray) -> np.ndarray:
+    return page.astype(np.float32) / 255 if page.dtype == np.uint8 else page
 
 
 def stroke_width(page: np.ndarray) -> float:
     """The typical width of a page's strokes, in pixels (float page, 1 = white, or uint8):
     from its letters (pieces of ink at least four pixels tall or wide), so specks cannot talk
     it down; 0 on a page with none."""
-    ink = page < (DARK * 255 if page.dtype == np.uint8 else DARK)
-    n, labels, stats = _pieces(ink)
-    return _letter_width(ink, labels, stats) if n > 1 else 0.0
+    page = _unit(page)
+    n, labels, stats = _pieces(page < SOFT)
+    return _letter_width(page < DARK, labels, stats) if n > 1 else 0.0
 
 
 def largest_speck(width: float) -> int:
@@ -58,30 +73,36 @@ def largest_speck(width: float) -> int:
 
 
 def despeckle(page: np.ndarray) -> np.ndarray:
-    """``page`` (float32, 1 = white) with its specks painted over by the paper next to them."""
-    ink = page < DARK
-    n, labels, stats = _pieces(ink)
+    """``page`` (float32, 1 = white) with its specks painted over by the paper next to them.
+    A speck is a piece of ink, grey rim and all (pixels under ``SOFT``), no wider than
+    ``largest_speck``, or a pixel wider where that pixel is its rim: alone on the paper, as
+    the dark core of a soft letter that broke up, or a speck on a stroke's edge, is not."""
+    soft, ink = page < SOFT, page < DARK
+    n, labels, stats = _pieces(soft)
     if n <= 1:
         return page
     limit = largest_speck(_letter_width(ink, labels, stats))
     if not limit:
         return page
-    speck = np.zeros(n, bool)
-    speck[1:] = stats[1:, 2:4].max(axis=1) <= limit
+    side, area = stats[:, 2:4].max(axis=1), stats[:, 4]
+    inked = np.bincount(labels[ink], minlength=n)
+    speck = (inked > 0) & (side <= limit)
+    rimmed = (inked > 0) & (side == limit + 1) & (inked < area)  # a speck if its ink is no wider than a speck
+    speck[0] = rimmed[0] = False
+    if rimmed.any():
+        ys, xs = np.nonzero(ink & rimmed[labels])
+        found = labels[ys, xs]
+        order = np.argsort(found, kind="stable")
+        found, ys, xs = found[order], ys[order], xs[order]
+        starts = np.flatnonzero(np.r_[True, found[1:] != found[:-1]])
+        tall = np.maximum.reduceat(ys, starts) - np.minimum.reduceat(ys, starts)
+        wide = np.maximum.reduceat(xs, starts) - np.minimum.reduceat(xs, starts)
+        speck[found[starts[np.maximum(tall, wide) < limit]]] = True
     if not speck.any():
         return page
-    # alone on the paper: its grey (pixels under SOFT) joins no other ink's, as the dark core
-    # of a soft letter that broke up, or a speck on a stroke's edge, would
-    candidates = speck[labels] & ink
-    _, soft_labels, soft_stats = _pieces(page < SOFT)
-    soft_of = np.zeros(n, np.int64)
-    soft_of[labels[candidates]] = soft_labels[candidates]
-    speck &= soft_stats[soft_of, 2:4].max(axis=1) <= limit + 1  # its own grey rim: a pixel, no more
-    speck[0] = False
-    if not speck.any():
-        return page
-    where = cv2.dilate((speck[labels] & ink).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    where &= ~(ink & ~speck[labels])  # the speck and the grey around it, never other ink
+    specks = speck[labels]
+    box3 = np.ones((3, 3), np.uint8)
+    where = cv2.dilate(specks.astype(np.uint8), box3).astype(bool) & ~(soft & ~specks)  # never other ink
     paper = cv2.dilate(page, np.ones((7, 7), np.uint8))  # the lightest pixel near: the paper's own tone
     out = page.copy()
     out[where] = paper[where]
