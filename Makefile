@@ -10,7 +10,7 @@ APT_PKGS := tesseract-ocr tesseract-ocr-eng redis-server docker-compose chromium
 	fonts-ebgaramond fonts-linuxlibertine fonts-texgyre fonts-noto-core fonts-cantarell \
 	fonts-inconsolata fonts-go fonts-courier-prime fonts-croscore
 
-.PHONY: install apt demo serve test test-slow bench bench-real bench-structure bench-cost load lint train train-article clean
+.PHONY: install apt demo serve test test-slow bench bench-real bench-structure bench-cost bench-fidelity load lint train train-article clean
 
 install: apt $(VENV)/.installed
 
@@ -52,6 +52,9 @@ bench-structure: install  # deskew and orientation accuracy, and REALVAL's word 
 	$(BIN)/python -m pagewash.bench.structure --funsd $(REALVAL)
 	$(BIN)/pagewash benchmark $(REALVAL) -o benchmarks/structure-realval --methods raw,ocr-structure,ocr
 	$(BIN)/pagewash benchmark $(REALVAL) -o benchmarks/structure-realval-turned --methods raw,ocr --turn
+
+bench-fidelity: install  # ink fidelity (dark pixels, edge/ink/paper RMSE) and specks gone / dots kept, on generator, paper and dust pages -> benchmarks/fidelity*
+	$(BIN)/python -m pagewash.bench.fidelity -o benchmarks
 
 bench-cost: install  # the OCR chain's time against plain Tesseract and --no-clean, and what verify's re-reads buy -> benchmarks/chain-cost*
 	BIN=$(BIN) benchmarks/chain-cost.sh

@@ -8,6 +8,8 @@ export PAGEWASH_REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/8}
 PORT=${BENCH_PORT:-8766}
 if [ -z "${SKIP_EVALUATE:-}" ]; then  # SKIP_EVALUATE=1: speed only
     "$BIN/pagewash" evaluate -o benchmarks --text-band
+    # ink fidelity and specks: generator, paper and dust pages (held-out seeds and fonts)
+    "$BIN/python" -m pagewash.bench.fidelity -o benchmarks
     # low-resolution pages (half-resolution scans, faxes, resizes, photos; held-out fonts and seeds)
     "$BIN/pagewash" synth bench-out/lowres --scale 2 --n 40 --seed 600000
     "$BIN/pagewash" benchmark bench-out/lowres -o benchmarks/benchmark-lowres \

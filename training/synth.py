@@ -36,6 +36,18 @@ def rotate(img: np.ndarray, angle: float) -> np.ndarray:
     return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=1.0)
 
 
+def seeded(key: str) -> tuple[random.Random, np.random.Generator]:
+    """The two generators a page is drawn with (layout and text; pixels), from one key."""
+    rng = random.Random(key)
+    return rng, np.random.default_rng(rng.getrandbits(64))
+
+
+def page_size(rng: random.Random, widths: tuple[int, int], aspects: tuple[float, float]) -> tuple[int, int]:
+    """(width, height): a width in ``widths``, a height that many times it in ``aspects``."""
+    width = rng.randint(*widths)
+    return width, int(width * rng.uniform(*aspects))
+
+
 def make_sample(
     seed: int,
     split: str = "train",
@@ -46,11 +58,8 @@ def make_sample(
     """One triple. ``size`` (width, height) fixes the page size; by default it varies per seed.
     ``show_through_p`` is the base chance of show-through, ``dust_p`` of dust (training knobs;
     keep the defaults for anything that is scored as before)."""
-    rng = random.Random(f"{split}:{seed}")
-    nrng = np.random.default_rng(rng.getrandbits(64))
-    if size is None:
-        width = rng.randint(640, 1400)
-        size = (width, int(width * rng.uniform(0.9, 1.45)))
+    rng, nrng = seeded(f"{split}:{seed}")
+    size = size or page_size(rng, (640, 1400), (0.9, 1.45))
     img, text, meta = render_page(rng, split, *size)
     clean = img.astype(np.float32) / 255
     if rng.random() < 0.35:
@@ -100,8 +109,7 @@ def make_paper_sample(seed: int, split: str = "train", size: tuple[int, int] | N
     page is the page as it was printed, so a cleaner learns to take the paper away and leave
     the strokes exactly as they were, neither bolder nor harder. Made differently from the
     ordinary stream (``degrade``), which darkens and sharpens the ink it damaged."""
-    rng = random.Random(f"paper:{split}:{seed}")
-    nrng = np.random.default_rng(rng.getrandbits(64))
+    rng, nrng = seeded(f"paper:{split}:{seed}")
     if size is None:
         width = rng.choice([540, 540, rng.randint(400, 1100)])
         size = (width, rng.choice([258, 420, int(width * rng.uniform(0.5, 1.4))]))
@@ -140,12 +148,8 @@ def make_dust_sample(seed: int, split: str = "val", size: tuple[int, int] | None
     """A clean page under dust and pepper noise only, at real strengths (dense, clustered,
     on the strokes too): what the speck benchmark counts, since nothing else on the page can
     have taken an i's dot or a full stop away."""
-    rng = random.Random(f"dust:{split}:{seed}")
-    nrng = np.random.default_rng(rng.getrandbits(64))
-    if size is None:
-        width = rng.randint(540, 1300)
-        size = (width, int(width * rng.uniform(0.6, 1.4)))
-    img, text, meta = render_page(rng, split, *size)
+    rng, nrng = seeded(f"dust:{split}:{seed}")
+    img, text, meta = render_page(rng, split, *(size or page_size(rng, (540, 1300), (0.6, 1.4))))
     clean = img.astype(np.float32) / 255
     noisy = dust(nrng, clean, rng.uniform(0.5, 1.0), max(stroke_width(clean), 1.0))
     meta.update(kind="dust", degradations=["dust"])
