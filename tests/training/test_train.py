@@ -135,9 +135,19 @@ def blurred_pairs(tmp_path_factory):
 
 
 def test_fine_tune_from_the_shipped_model_lowers_held_out_error_and_exports(tmp_path, blurred_pairs):
+    # Two pairs held out of eight, 120 steps: with one (a very dark page) the shipped stage-5
+    # model's first steps swung that page's RMSE from 0.096 to 0.22 before the run recovered,
+    # so the test measured one page's luck rather than the fine-tune.
     cfg = load_config(
         None,
-        {"pairs": str(blurred_pairs), "init": "default", "out": str(tmp_path / "ft"), "steps": 90, "val_every": 30},
+        {
+            "pairs": str(blurred_pairs),
+            "init": "default",
+            "out": str(tmp_path / "ft"),
+            "steps": 120,
+            "val_every": 30,
+            "val_fraction": 0.25,
+        },
     )
     cfg.amp, cfg.crop = "fp32", 128
     artifact = train(cfg)
