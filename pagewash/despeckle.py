@@ -2,7 +2,7 @@
 
 The network takes most dirt away, but a dark speck the size of a pixel or two looks to it
 much like the end of a stroke, and it keeps many (on pages under dust and pepper noise,
-the shipped model left 87% of them: docs/benchmarks.md#ink-fidelity-and-specks). The
+the network alone left 97% of them: docs/benchmarks.md#ink-fidelity-and-specks). The
 smallest marks a page's print makes are its dots (an i's dot, a full stop), and those are
 as wide as its strokes. So after the network, every separate piece of dark ink narrower
 than that, both ways, is painted over with the paper around it; an i's dot, a full stop
