@@ -18,12 +18,15 @@ import math
 import cv2
 import numpy as np
 
+from pagewash.imageio import to_unit
+
 DARK = 0.5  # a pixel darker than this is ink
 SOFT = 0.8  # and darker than this, the grey of ink (an anti-aliased edge, a soft stroke)
 
 
-def _pieces(ink: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+def pieces(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """(count, labels, stats) of the mask's 8-connected pieces, as OpenCV gives them."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     return n, labels, stats
 
 
@@ -50,16 +53,12 @@ def _letter_width(ink: np.ndarray, labels: np.ndarray, stats: np.ndarray) -> flo
     return float(2 * np.median(dist[ys[keep], xs[keep]]) - 0.5) if keep.any() else 0.0
 
 
-def _unit(page: np.ndarray) -> np.ndarray:
-    return page.astype(np.float32) / 255 if page.dtype == np.uint8 else page
-
-
 def stroke_width(page: np.ndarray) -> float:
     """The typical width of a page's strokes, in pixels (float page, 1 = white, or uint8):
     from its letters (pieces of ink at least four pixels tall or wide), so specks cannot talk
     it down; 0 on a page with none."""
-    page = _unit(page)
-    n, labels, stats = _pieces(page < SOFT)
+    page = to_unit(page)
+    n, labels, stats = pieces(page < SOFT)
     return _letter_width(page < DARK, labels, stats) if n > 1 else 0.0
 
 
@@ -78,7 +77,7 @@ def despeckle(page: np.ndarray) -> np.ndarray:
     ``largest_speck``, or a pixel wider where that pixel is its rim: alone on the paper, as
     the dark core of a soft letter that broke up, or a speck on a stroke's edge, is not."""
     soft, ink = page < SOFT, page < DARK
-    n, labels, stats = _pieces(soft)
+    n, labels, stats = pieces(soft)
     if n <= 1:
         return page
     limit = largest_speck(_letter_width(ink, labels, stats))

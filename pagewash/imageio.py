@@ -241,6 +241,11 @@ def _frame(img: Image.Image, index: int) -> np.ndarray:
     return _decode(img)
 
 
+def to_unit(page: np.ndarray) -> np.ndarray:
+    """An 8-bit page as float32 in [0, 1] (a float page as it is)."""
+    return page.astype(np.float32) / 255 if page.dtype == np.uint8 else page
+
+
 def to_u8(page: np.ndarray) -> np.ndarray:
     """A float page in [0, 1] as 8-bit grey (an 8-bit page as it is)."""
     return page if page.dtype == np.uint8 else np.clip(page * 255.0 + 0.5, 0, 255).astype(np.uint8)

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+import cv2
 import jiwer
 import numpy as np
+
+from pagewash.despeckle import DARK, largest_speck, pieces, stroke_width
+from pagewash.imageio import to_unit
 
 
 def normalize_text(text: str) -> str:
@@ -52,20 +56,12 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 # made hard, specks left on the paper. These measure that against the clean page, by region,
 # so a gain on the background cannot hide a loss on the strokes.
 
-DARK = 0.5  # a pixel darker than this is ink
-
-
-def _unit(page: np.ndarray) -> np.ndarray:
-    return page.astype(np.float32) / (255 if page.dtype == np.uint8 else 1)
-
 
 def regions(clean: np.ndarray) -> dict[str, np.ndarray]:
     """The clean page's pixels as ``edge`` (within a pixel of a stroke's boundary, where
     anti-aliasing lives), ``ink`` (the strokes' insides) and ``background`` (paper at least
     two pixels from any ink)."""
-    import cv2
-
-    c = _unit(clean)
+    c = to_unit(clean)
     ink = (c < DARK).astype(np.uint8)
     soft = (c < 0.9).astype(np.uint8)
     grown = cv2.dilate(soft, np.ones((3, 3), np.uint8)).astype(bool)
@@ -82,7 +78,7 @@ def fidelity(clean: np.ndarray, out: np.ndarray) -> dict[str, float]:
     ``regions``, and each region's share of the page's squared error; ``dark_clean`` and
     ``dark_out``, the shares themselves (a set's change is best taken from their sums: a page
     with almost no ink makes its own ratio meaningless)."""
-    c, o = _unit(clean), _unit(out)
+    c, o = to_unit(clean), to_unit(out)
     err = (c - o) ** 2
     dark_clean = float((c < DARK).mean())
     dark_out = float((o < DARK).mean())
@@ -99,11 +95,9 @@ def fidelity(clean: np.ndarray, out: np.ndarray) -> dict[str, float]:
     return found
 
 
-def _components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-    import cv2
-
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    return n, labels, stats
+def set_dark_change(found: list[dict[str, float]]) -> float:
+    """The change in dark pixels over a set of pages (``fidelity`` of each), from the sums."""
+    return sum(f["dark_out"] for f in found) / max(sum(f["dark_clean"] for f in found), 1e-12) - 1
 
 
 def specks(clean: np.ndarray, noisy: np.ndarray, out: np.ndarray) -> dict[str, float]:
@@ -114,29 +108,26 @@ def specks(clean: np.ndarray, noisy: np.ndarray, out: np.ndarray) -> dict[str, f
     dark on the cleaned page (half their pixels or more), ``marks`` the clean page's dots
     (an i's dot, a full stop: pieces no wider than two strokes), ``marks_kept`` those still
     dark on the cleaned page."""
-    import cv2
-
-    from pagewash.despeckle import largest_speck, stroke_width
-
-    c, o = _unit(clean), _unit(out)
-    near_ink = cv2.dilate((c < 0.9).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    n, labels, stats = _components(_unit(noisy) < DARK)
+    c, o = to_unit(clean), to_unit(out)
+    width = stroke_width(clean)
     dark_out = o < DARK
-    specks_in = specks_left = 0
-    if n > 1:
-        touches = np.bincount(labels[near_ink], minlength=n) > 0
-        sizes = np.bincount(labels.ravel(), minlength=n)
-        still = np.bincount(labels[dark_out], minlength=n)
-        alone = ~touches & (np.maximum(stats[:, 2], stats[:, 3]) <= largest_speck(stroke_width(clean)))
-        alone[0] = False
-        specks_in = int(alone.sum())
-        specks_left = int((alone & (still * 2 >= sizes)).sum())
-    width = max(stroke_width(clean), 1.0)
-    n, labels, stats = _components(c < DARK)
-    small = [i for i in range(1, n) if max(stats[i, 2], stats[i, 3]) <= 2 * width + 1 and stats[i, 4] >= 0.3 * width**2]
-    kept = 0
-    if small:
-        sizes = np.bincount(labels.ravel(), minlength=n)
-        still = np.bincount(labels[dark_out], minlength=n)
-        kept = sum(1 for i in small if still[i] * 2 >= sizes[i])
-    return {"specks_in": specks_in, "specks_left": specks_left, "marks": len(small), "marks_kept": kept}
+
+    def still_dark(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
+        """Per piece: half its pixels or more dark on the cleaned page."""
+        return np.bincount(labels[dark_out], minlength=len(stats)) * 2 >= stats[:, 4]
+
+    near_ink = cv2.dilate((c < 0.9).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    n, labels, stats = pieces(to_unit(noisy) < DARK)
+    alone = (np.bincount(labels[near_ink], minlength=n) == 0) & (stats[:, 2:4].max(axis=1) <= largest_speck(width))
+    alone[0] = False
+    left = alone & still_dark(labels, stats)
+    n, labels, stats = pieces(c < DARK)
+    dot = max(width, 1.0)
+    small = (stats[:, 2:4].max(axis=1) <= 2 * dot + 1) & (stats[:, 4] >= 0.3 * dot**2)
+    small[0] = False
+    return {
+        "specks_in": int(alone.sum()),
+        "specks_left": int(left.sum()),
+        "marks": int(small.sum()),
+        "marks_kept": int((small & still_dark(labels, stats)).sum()),
+    }

@@ -277,7 +277,7 @@ def dust(rng: Rng, img: np.ndarray, s: float, width: float = 2.0) -> np.ndarray:
     character's dot (``width``: the print's stroke width, about a dot's side), dense in
     clusters and scattered between them, on the paper and touching the strokes alike."""
     h, w = img.shape
-    largest = max(1, largest_speck(width))  # a speck the size of an i's dot is no longer a speck
+    largest = max(1, largest_speck(width))  # a speck the size of an i's dot is no longer a speck (a pixel at least)
     density = rng.uniform(0.0003, 0.006) * s
     n = int(density * h * w)
     ys, xs = rng.integers(0, h, n), rng.integers(0, w, n)

@@ -131,7 +131,7 @@ def make_paper_sample(seed: int, split: str = "train", size: tuple[int, int] | N
         page = page * lighting(nrng, clean.shape, 0.5 * s)
         applied.append("lighting")
     if rng.random() < 0.7:
-        page = dust(nrng, np.clip(page, 0, 1), s, max(stroke_width(clean), 1.0))
+        page = dust(nrng, np.clip(page, 0, 1), s, stroke_width(clean))
         applied.append("dust")
     if rng.random() < 0.5:
         page = gaussian_noise(nrng, page, 0.5 * s)
@@ -151,6 +151,6 @@ def make_dust_sample(seed: int, split: str = "val", size: tuple[int, int] | None
     rng, nrng = seeded(f"dust:{split}:{seed}")
     img, text, meta = render_page(rng, split, *(size or page_size(rng, (540, 1300), (0.6, 1.4))))
     clean = img.astype(np.float32) / 255
-    noisy = dust(nrng, clean, rng.uniform(0.5, 1.0), max(stroke_width(clean), 1.0))
+    noisy = dust(nrng, clean, rng.uniform(0.5, 1.0), stroke_width(clean))
     meta.update(kind="dust", degradations=["dust"])
     return Sample(img, to_u8(noisy), text, meta)

@@ -29,7 +29,7 @@ from pagewash import tesseract
 from pagewash.artifact import load_artifact, save_artifact
 from pagewash.engine import denoise
 from pagewash.imageio import resize_to, to_u8
-from pagewash.metrics import fidelity, rmse
+from pagewash.metrics import fidelity, rmse, set_dark_change
 from pagewash.model_store import Model, pick_dtype, resolve
 from pagewash.models import PATCH, build_model, upscaler, widen
 from pagewash.settings import device_name
@@ -175,8 +175,7 @@ def paper_metrics(model: Model, pages: list) -> dict:
     model.net.eval()
     found = [fidelity(s.clean, denoise(model, s.noisy.astype(np.float32) / 255)) for s in pages]
     model.net.train()
-    dark = sum(f["dark_out"] for f in found) / max(sum(f["dark_clean"] for f in found), 1e-9) - 1
-    return {"paper_rmse": float(np.mean([f["rmse"] for f in found])), "paper_dark": float(dark)}
+    return {"paper_rmse": float(np.mean([f["rmse"] for f in found])), "paper_dark": set_dark_change(found)}
 
 
 def raw_metrics(val: list, ocr_pages: int, pool: ProcessPoolExecutor | None) -> dict:

@@ -30,7 +30,7 @@ import numpy as np
 from tqdm import tqdm
 
 from pagewash.imageio import to_u8
-from pagewash.metrics import fidelity, specks
+from pagewash.metrics import fidelity, set_dark_change, specks
 from training.evaluate import BENCH_SEEDS, method
 from training.synth import make_dust_sample, make_paper_sample, make_sample
 
@@ -64,7 +64,7 @@ def summarize(rows: list[dict]) -> dict:
         **mean,
         **shares,
         # over the set's pixels: a page with almost no ink would make its own ratio meaningless
-        "dark_change": total("dark_out") / max(total("dark_clean"), 1e-12) - 1,
+        "dark_change": set_dark_change(rows),
         "dark_change_median": float(np.median([r["dark_change"] for r in rows])),
         "specks_gone": 1 - total("specks_left") / total("specks_in") if total("specks_in") else 1.0,
         "marks_kept": total("marks_kept") / total("marks") if total("marks") else 1.0,
