@@ -10,11 +10,12 @@ and the same text on every road.
    the caller gets (grey, or binarised on request; without its ruling lines on request). A
    page upscaled for OCR only is kept beside the picture as the page Tesseract reads.
 2. ``raw_for_verify``: the raw page, kept where verify will compare it with the cleaned one.
-3. ``read``: Tesseract on the cleaned page, once, and once more without its ruling lines
-   where it has any (``pagewash.lines``), the surer read kept; with a raw page on it too
-   (``pagewash.verify``, the raw page set right the same way), the lines Tesseract was
-   unsure of are read again from the raw page, in one more run, and the surer words of each
-   line kept (``pagewash.reread``). Boxes come back in the input's pixels. Where the raw page
+3. ``read``: Tesseract on the cleaned page, once, without its ruling lines where it has
+   any (``pagewash.lines``); with a raw page on it too (``pagewash.verify``, the raw page set
+   right the same way), the lines Tesseract was unsure of are read again from the page with
+   its rules and from the raw page, in one more run, and the surer words of each line kept
+   (``pagewash.reread``). With no raw page (no cleaning), the page is read with its rules
+   and without, the surer kept. Boxes come back in the input's pixels. Where the raw page
    won the whole page, the picture follows the text: the caller gets the raw page.
 
 A straight, upright page without rules goes through steps that change nothing: the same
@@ -116,8 +117,8 @@ def read(
     unrule: bool = True,
     full: bool = False,
 ) -> Read:
-    """Step 3: Tesseract on the cleaned page (and without its ruling lines too, with
-    ``unrule``, the surer kept); with ``raw`` (the page as it came), its unsure lines against
+    """Step 3: Tesseract on the cleaned page (without its ruling lines, with ``unrule``);
+    with ``raw`` (the page as it came), its unsure lines against the page with its rules and
     the raw page's, or the raw page (and, for a page upscaled for OCR only, the picture at the
     input's size) in full where the whole read is unsure: ``pagewash.verify``. ``full``:
     every version in full."""

@@ -28,11 +28,16 @@ MIN_LENGTH_PX = 40  # ... and never shorter than this many pixels
 MIN_LENGTH_X = 8.0  # ... nor than this many x-heights (a stem or a bar of large type is no rule)
 MAX_THICKNESS_X = 0.6  # a rule is thinner than this many x-heights (a letter's stroke of bold type is not)
 GAP = 3  # pixels of break closed along a rule (faint and broken rules)
+STEP = 2  # pixels: ink wholly this close to a found rule is rule too (the rows of a rule askew) ...
+SLIVER = 4  # ... where it runs along the rule this many times its thickness
 MIN_FILL = 0.85  # share of a rule's run that is ink (the rest: the breaks the closing joined)
 MAX_CROSSED = 0.3  # share of a rule's length that letters' strokes cross; more, and it is text
 REACH = 6  # pixels above and below a rule pixel where a crossing stroke's ink is looked for
 MARK_X = 0.45  # a dot or a dash of a dotted or dashed rule is at most this many x-heights across
 PITCH_X = 1.5  # ... and the next one along it at most this many x-heights on
+# ... down a column, at most this many: the full stops of a typed list stand one above the
+# other a line apart (1.5 x-heights in single-spaced typewriting), a dotted rule's marks closer
+PITCH_DOWN_X = 1.0
 MIN_MARKS = 5  # marks in a row, fewer is punctuation (an ellipsis, a dash)
 BAND_X = 1.2  # x-heights: ink this thick throughout (after strokes and rules are opened away) is a dark band
 ALIGNED = 1.0  # pixels: the marks of one rule share their size and their line to within this
@@ -69,15 +74,33 @@ def rules(ink: np.ndarray, horizontal: bool, x_height: float | None) -> np.ndarr
     crossed_share = np.bincount(labels[crossed > 0], minlength=n) / np.maximum(stats[:, 4], 1)
     keep = thin & (filled >= MIN_FILL) & (crossed_share <= MAX_CROSSED)
     keep[0] = False
-    return (lookup(keep, labels, long) & ink) | dotted(ink, horizontal, x_height, length)
+    found = lookup(keep, labels, long) & ink
+    if keep.any():
+        # a rule a little askew, or typed as a row of underscores, steps from one row to the
+        # next: the opening keeps only the rows where it runs on long enough, and the rest
+        # would be left as stubs. A sliver of the other ink along the rule that lies wholly
+        # within ``STEP`` pixels of it is that rule (a letter on it reaches further; the tip
+        # of a stroke through it is no sliver)
+        step = cv2.getStructuringElement(cv2.MORPH_RECT, (3, STEP * 2 + 1) if horizontal else (STEP * 2 + 1, 3))
+        near = cv2.dilate(found, step)
+        rest = ink & (1 - found)
+        m, pieces, bits, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
+        outside = np.bincount(pieces[(rest > 0) & (near == 0)], minlength=m)
+        inside = np.bincount(pieces[(rest > 0) & (near > 0)], minlength=m)
+        wide, tall = bits[:, cv2.CC_STAT_WIDTH], bits[:, cv2.CC_STAT_HEIGHT]
+        sliver = wide >= SLIVER * tall if horizontal else tall >= SLIVER * wide
+        stub = (outside == 0) & (inside > 0) & sliver
+        stub[0] = False
+        found |= lookup(stub, pieces, rest)
+    return found | dotted(ink, horizontal, x_height, length)
 
 
 def dotted(ink: np.ndarray, horizontal: bool, x_height: float | None, length: int) -> np.ndarray:
     """uint8 (0/1) mask of the ink of dotted and dashed rules (leaders, a dashed box): at
-    least ``MIN_MARKS`` small marks in a row, each within ``PITCH_X`` x-heights of the next,
-    over ``length`` pixels or more. A line of small print is told apart by its letters: they
-    differ in size and stand on different heights (ascenders, descenders), a rule's marks
-    do not."""
+    least ``MIN_MARKS`` small marks in a row, each within ``PITCH_X`` x-heights of the next
+    (``PITCH_DOWN_X`` down a column), over ``length`` pixels or more. A line of small print
+    is told apart by its letters: they differ in size and stand on different heights
+    (ascenders, descenders), a rule's marks do not."""
     xh = x_height or 8.0
     n, labels, stats, cents = cv2.connectedComponentsWithStats(ink, connectivity=8)
     across = stats[:, cv2.CC_STAT_HEIGHT] if horizontal else stats[:, cv2.CC_STAT_WIDTH]
@@ -87,7 +110,7 @@ def dotted(ink: np.ndarray, horizontal: bool, x_height: float | None, length: in
     if mark.sum() < MIN_MARKS:
         return np.zeros_like(ink)
     marks = lookup(mark, labels, ink)
-    pitch = max(GAP * 2 + 1, int(PITCH_X * xh))
+    pitch = max(GAP * 2 + 1, int((PITCH_X if horizontal else PITCH_DOWN_X) * xh))
     joined = cv2.morphologyEx(
         marks, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (pitch, 1) if horizontal else (1, pitch))
     )

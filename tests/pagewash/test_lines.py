@@ -3,12 +3,14 @@ touches or crosses a rule keeps its strokes; a page without rules is left as it 
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from pagewash import lines, tesseract
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+MONO = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 
 
 def canvas(w: int = 900, h: int = 400) -> tuple[Image.Image, ImageDraw.ImageDraw]:
@@ -111,3 +113,36 @@ def test_a_dark_band_with_light_words_is_no_rule():
     out, found = lines.remove_lines(page)
     assert found and (out[118:123, 100:800] < 0.5).sum() == 0
     assert np.array_equal(out[35:85], page[35:85])
+
+
+def test_the_full_stops_of_a_typed_list_are_no_dotted_rule():
+    """Initials in a single-spaced typewritten list put their full stops one above the
+    other, a line apart (here 1.7 x-heights): a column of marks, but no rule (a dotted
+    rule's marks are closer). Such a list lost every full stop and an i."""
+    img, d = canvas(700, 420)
+    font = ImageFont.truetype(MONO, 26)
+    names = ["Mr. J. R. Ave", "Mr. R. H. Orcutt", "Mr. M. A. Peterson", "Ms. S. Ridgway", "Mr. L. Gordon"]
+    d.line([(20, 30), (680, 30)], fill=0, width=3)  # a rule, so the page has some
+    for i, name in enumerate([*names, "Dr. S. T. Jones", "Mr. C. Toti"]):
+        d.text((40, 60 + 24 * i), name, fill=0, font=font)
+    page = grey(img)
+    out, found = lines.remove_lines(page)
+    assert found and (out[26:36, 30:670] < 0.5).sum() == 0
+    assert np.array_equal(out[50:], page[50:])
+
+
+def test_a_rule_a_little_askew_leaves_no_stubs():
+    """A rule that drifts a row every hundred pixels or so (a scan a little askew, a rule
+    typed as underscores) runs on long enough in no one row at its ends: what the opening
+    leaves of those rows goes with it, else Tesseract reads the stubs as dashes."""
+    img, d = canvas(900, 200)
+    font = ImageFont.truetype(FONT, 28)
+    d.text((40, 40), "Comments", fill=0, font=font)
+    for i in range(10):  # 2-3 px thick, each step overlapping the next; its first and last rows short
+        d.rectangle([max(40, 100 * i - 60), 120 + i, min(860, 100 * i + 70), 121 + i], fill=0)
+    page = grey(img)
+    out, found = lines.remove_lines(page)
+    assert found
+    _, _, stats, _ = cv2.connectedComponentsWithStats((out[110:140] < 0.5).astype(np.uint8))
+    assert stats[1:, cv2.CC_STAT_WIDTH].max(initial=0) <= 2  # a jagged pixel or two at most, no dash
+    assert "Comments" in tesseract.ocr(out, psm=6, formats=("txt",)).text

@@ -5,6 +5,7 @@ sure of is read once."""
 from __future__ import annotations
 
 import logging
+import re
 import xml.dom.minidom
 
 import cv2
@@ -179,3 +180,36 @@ def test_full_verify_reads_every_version(reads):
     noisy = np.clip(raw + np.random.default_rng(1).normal(0, 40, raw.shape), 0, 255).astype(np.uint8)
     choose([Version("clean", raw, 1), Version("raw", noisy, 1)], lang="eng", psm=None, formats=("txt",), full=True)
     assert len(reads) == 2
+
+
+def ruled(page: np.ndarray) -> np.ndarray:
+    """The page with each line on an underline and a box around them all (a form)."""
+    out = page.copy()
+    h, w = out.shape
+    for y in range(88, h - 20, 60):
+        out[y : y + 3, 30 : w - 30] = 0
+    out[10:13, 20 : w - 20] = out[h - 13 : h - 10, 20 : w - 20] = 0
+    out[10 : h - 10, 20:23] = out[10 : h - 10, w - 23 : w - 20] = 0
+    return out
+
+
+@requires_tesseract
+def test_a_ruled_page_whose_cleaning_is_perfect_is_read_once_without_its_rules(reads):
+    """With a raw page to check against, a form is read once, without its rules: the page
+    with them is only cut from where a line is in doubt, and nothing is here."""
+    raw, _ = page_of()
+    form = ruled(raw)
+    noisy = np.clip(form + np.random.default_rng(1).normal(0, 40, raw.shape), 0, 255).astype(np.uint8)
+    cleaned = chain.Cleaned(form, None, 1, 1, Geometry(raw.shape))
+    done = chain.read(cleaned, noisy, lang="eng", psm=None, formats=("txt",), unrule=True)
+    assert len(reads) == 1 and done.lines_removed and done.source == "clean"
+    assert re.sub(r"[^\w\s]", "", done.result.text).split() == " ".join(LINES).split()  # a rule's end reads "." or "‘"
+
+
+@requires_tesseract
+def test_a_ruled_page_with_nothing_to_check_against_is_read_with_its_rules_and_without(reads):
+    """No cleaning, no raw page: reading the page with its rules in full is the one check
+    that taking them out cost no text."""
+    form = ruled(page_of()[0])
+    done = chain.read(chain.Cleaned(form, None, 1, 1, Geometry(form.shape)), None, lang="eng", psm=None, unrule=True)
+    assert len(reads) == 2 and done.result.text.split() == " ".join(LINES).split()
