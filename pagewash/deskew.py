@@ -22,6 +22,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from pagewash.classical import pieces
 from pagewash.imageio import to_u8
 
 LIMIT = 10.0  # degrees either way: scans are rarely skewed more; beyond is the orientation step's business
@@ -47,7 +48,7 @@ def text_pixels(page: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     paper = cv2.morphologyEx(quarter, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     paper = cv2.resize(cv2.dilate(paper, np.ones((3, 3), np.uint8)), (W, H), interpolation=cv2.INTER_LINEAR)
     ink = (small.astype(np.float32) < 0.8 * np.maximum(paper.astype(np.float32), 1)).astype(np.uint8)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, labels, stats = pieces(ink)
     cw, ch, area = stats[:, 2], stats[:, 3], stats[:, 4]
     letter = (ch >= 2) & (ch <= H / 25) & (cw <= W / 8) & (area >= 3) & (area <= 0.9 * cw * ch + 1)
     letter[0] = False  # the background

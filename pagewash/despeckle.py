@@ -18,16 +18,11 @@ import math
 import cv2
 import numpy as np
 
+from pagewash.classical import pieces
 from pagewash.imageio import to_unit
 
 DARK = 0.5  # a pixel darker than this is ink
 SOFT = 0.8  # and darker than this, the grey of ink (an anti-aliased edge, a soft stroke)
-
-
-def pieces(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-    """(count, labels, stats) of the mask's 8-connected pieces, as OpenCV gives them."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    return n, labels, stats
 
 
 def _sample_rows(height: int, band: int = 256) -> np.ndarray:

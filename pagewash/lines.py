@@ -19,7 +19,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pagewash.classical import paper
+from pagewash.classical import paper, pieces
 from pagewash.imageio import to_u8
 from pagewash.textsize import xheight
 
@@ -61,7 +61,7 @@ def rules(ink: np.ndarray, horizontal: bool, x_height: float | None) -> np.ndarr
     long = cv2.morphologyEx(joined, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
     if not long.any():
         return dotted(ink, horizontal, x_height, length)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(long, connectivity=8)
+    n, labels, stats = pieces(long)
     across = stats[:, cv2.CC_STAT_HEIGHT] if horizontal else stats[:, cv2.CC_STAT_WIDTH]
     span = stats[:, cv2.CC_STAT_WIDTH] if horizontal else stats[:, cv2.CC_STAT_HEIGHT]
     # the share of each found run that is ink: a rule is mostly ink, the joined feet of a
@@ -84,14 +84,14 @@ def rules(ink: np.ndarray, horizontal: bool, x_height: float | None) -> np.ndarr
         step = cv2.getStructuringElement(cv2.MORPH_RECT, (3, STEP * 2 + 1) if horizontal else (STEP * 2 + 1, 3))
         near = cv2.dilate(found, step)
         rest = ink & (1 - found)
-        m, pieces, bits, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
-        outside = np.bincount(pieces[(rest > 0) & (near == 0)], minlength=m)
-        inside = np.bincount(pieces[(rest > 0) & (near > 0)], minlength=m)
+        m, bit, bits = pieces(rest)
+        outside = np.bincount(bit[(rest > 0) & (near == 0)], minlength=m)
+        inside = np.bincount(bit[(rest > 0) & (near > 0)], minlength=m)
         wide, tall = bits[:, cv2.CC_STAT_WIDTH], bits[:, cv2.CC_STAT_HEIGHT]
         sliver = wide >= SLIVER * tall if horizontal else tall >= SLIVER * wide
         stub = (outside == 0) & (inside > 0) & sliver
         stub[0] = False
-        found |= lookup(stub, pieces, rest)
+        found |= lookup(stub, bit, rest)
     return found | dotted(ink, horizontal, x_height, length)
 
 
@@ -168,7 +168,7 @@ def crossings(ink: np.ndarray, rule: np.ndarray, horizontal: bool) -> np.ndarray
 def letter_height(ink: np.ndarray) -> float | None:
     """A stand-in for the x-height where the text is too sparse to measure it (a form of a
     few labels): 0.6 times the median height of the letter-sized pieces of ink."""
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, _, stats = pieces(ink)
     h, w = ink.shape
     ch, cw = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
     letters = ch[(ch >= 4) & (ch < h / 5) & (cw < w / 5)]
@@ -184,13 +184,13 @@ def bands(ink: np.ndarray, x_height: float) -> np.ndarray:
     thick = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
     if not thick.any():
         return thick
-    n, pieces, stats, _ = cv2.connectedComponentsWithStats(thick, connectivity=8)
+    n, piece, stats = pieces(thick)
     tall = stats[:, cv2.CC_STAT_HEIGHT] >= BAND_X * x_height
     tall[0] = False
     if not tall.any():
         return np.zeros_like(ink)
     join = np.ones((1, max(3, round(4 * x_height))), np.uint8)
-    band = cv2.morphologyEx(tall[pieces].astype(np.uint8), cv2.MORPH_CLOSE, join)
+    band = cv2.morphologyEx(tall[piece].astype(np.uint8), cv2.MORPH_CLOSE, join)
     return cv2.dilate(band, np.ones((5, 5), np.uint8))
 
 

@@ -10,7 +10,8 @@ import cv2
 import jiwer
 import numpy as np
 
-from pagewash.despeckle import DARK, largest_speck, pieces, stroke_width
+from pagewash.classical import pieces
+from pagewash.despeckle import DARK, largest_speck, stroke_width
 from pagewash.imageio import to_unit
 
 

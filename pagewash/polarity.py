@@ -13,6 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from pagewash.classical import pieces
 from pagewash.imageio import to_u8
 
 WORK_SIDE = 600  # the background is estimated at about this many pixels on the long side
@@ -36,7 +37,7 @@ def reversed_mask(page: np.ndarray) -> np.ndarray | None:
     g = min(1.0, STROKE_SIDE / max(h, w))  # strokes are judged at a finer scale: thin ones vanish at the coarse one
     finer = cv2.resize(page, (max(int(w * g), 1), max(int(h * g), 1)), interpolation=cv2.INTER_AREA)
     smooth = cv2.medianBlur(to_u8(finer), 3)  # grain and dots out
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    n, labels, stats = pieces(dark)
     keep = np.zeros_like(dark)
     for i in range(1, n):
         if stats[i, cv2.CC_STAT_AREA] < MIN_AREA * dark.size:
@@ -67,7 +68,7 @@ def letter_sized(smooth: np.ndarray, inside: np.ndarray, threshold: float) -> bo
     """Most light pixels belong to blobs at least letter-high: text, not the dots of a
     halftoned shadow or speckle."""
     light = ((smooth > threshold) & inside.astype(bool)).astype(np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(light, connectivity=8)
+    n, _, stats = pieces(light)
     if n <= 1:
         return False
     areas, heights = stats[1:, cv2.CC_STAT_AREA], stats[1:, cv2.CC_STAT_HEIGHT]

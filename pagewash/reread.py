@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from pagewash import tesseract
+from pagewash.classical import pieces
 from pagewash.lines import ink_of, lookup
 from pagewash.result import Word, words
 
@@ -117,7 +118,7 @@ def unread(page: np.ndarray, read: list[Box], height: float) -> list[Line]:
     margin = round(0.3 * height)
     for x0, y0, x1, y1 in read:
         ink[max(0, y0 - margin) : y1 + margin, max(0, x0 - margin) : x1 + margin] = 0
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, labels, stats = pieces(ink)
     h, w = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
     letter = (h >= LETTER[0] * height) & (h <= LETTER[1] * height) & (w <= 2 * height)
     letter[0] = False
@@ -125,7 +126,7 @@ def unread(page: np.ndarray, read: list[Box], height: float) -> list[Line]:
         return []
     letters = lookup(letter, labels, ink)
     joined = cv2.dilate(letters, np.ones((1, max(3, round(0.8 * height))), np.uint8))
-    m, runs, found, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    m, runs, found = pieces(joined)
     at = letters > 0
     pairs = np.unique(runs[at].astype(np.int64) * n + labels[at])  # (run, letter) once each
     per_run = np.bincount(pairs // n, minlength=m)

@@ -12,10 +12,9 @@ acting sits where a wrong estimate costs little (see ``UPSCALE_BELOW``).
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
-from pagewash.classical import otsu
+from pagewash.classical import otsu, pieces
 
 # Auto upscaling: pages whose estimated x-height is under UPSCALE_BELOW are upscaled 2x. A
 # 200-dpi office scan of 10-point type has an x-height of about 12-14 px (estimated a little
@@ -86,7 +85,7 @@ def ink_boxes(page: np.ndarray) -> np.ndarray | None:
     ink = (flat < 0.5).astype(np.uint8)
     if ink.mean() > 0.5:  # mostly dark: a reversed page, read its light strokes instead
         ink = 1 - ink
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, _, stats = pieces(ink)
     return stats[1:, :5].astype(np.float64) if n > 1 else None
 
 
