@@ -111,7 +111,8 @@ def read(
     ``Result.source`` says which page won and ``Result.clean`` is that page. ``clean=False``
     reads the page as it is. ``rotate`` and ``deskew`` (default on: ``PAGEWASH_ROTATE``,
     ``PAGEWASH_DESKEW``) set the page upright and straight before Tesseract reads it, and
-    ``lines`` (``PAGEWASH_LINES``, on) has it read without its ruling lines too (the surer read kept);
+    ``lines`` (``PAGEWASH_LINES``, on) has it read without its ruling lines (the page with them
+    re-read where a line is in doubt; with ``clean=False`` both read, the surer kept);
     ``Result.quarter``, ``angle`` and ``lines_removed`` say what was done, and the
     boxes stay in the input's pixels.
 
