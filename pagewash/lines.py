@@ -76,23 +76,28 @@ def rules(ink: np.ndarray, horizontal: bool, x_height: float | None) -> np.ndarr
     keep[0] = False
     found = lookup(keep, labels, long) & ink
     if keep.any():
-        # a rule a little askew, or typed as a row of underscores, steps from one row to the
-        # next: the opening keeps only the rows where it runs on long enough, and the rest
-        # would be left as stubs. A sliver of the other ink along the rule that lies wholly
-        # within ``STEP`` pixels of it is that rule (a letter on it reaches further; the tip
-        # of a stroke through it is no sliver)
-        step = cv2.getStructuringElement(cv2.MORPH_RECT, (3, STEP * 2 + 1) if horizontal else (STEP * 2 + 1, 3))
-        near = cv2.dilate(found, step)
-        rest = ink & (1 - found)
-        m, bit, bits = pieces(rest)
-        outside = np.bincount(bit[(rest > 0) & (near == 0)], minlength=m)
-        inside = np.bincount(bit[(rest > 0) & (near > 0)], minlength=m)
-        wide, tall = bits[:, cv2.CC_STAT_WIDTH], bits[:, cv2.CC_STAT_HEIGHT]
-        sliver = wide >= SLIVER * tall if horizontal else tall >= SLIVER * wide
-        stub = (outside == 0) & (inside > 0) & sliver
-        stub[0] = False
-        found |= lookup(stub, bit, rest)
+        found |= stubs(ink, found, horizontal)
     return found | dotted(ink, horizontal, x_height, length)
+
+
+def stubs(ink: np.ndarray, found: np.ndarray, horizontal: bool) -> np.ndarray:
+    """uint8 (0/1) mask of the rest of the rules ``found`` (0/1): a rule a little askew, or
+    typed as a row of underscores, steps from one row to the next, and the opening keeps only
+    the rows where it runs on long enough; the rest would be left as stubs that Tesseract
+    reads as dashes. A sliver of the other ink along a rule (``SLIVER`` times as long as it
+    is thick) lying wholly within ``STEP`` pixels of it is that rule: a letter on the rule
+    reaches further, and the tip of a stroke through it is no sliver."""
+    step = cv2.getStructuringElement(cv2.MORPH_RECT, (3, STEP * 2 + 1) if horizontal else (STEP * 2 + 1, 3))
+    near = cv2.dilate(found, step)
+    rest = ink & (1 - found)
+    n, labels, stats = pieces(rest)
+    outside = np.bincount(labels[(rest > 0) & (near == 0)], minlength=n)
+    inside = np.bincount(labels[(rest > 0) & (near > 0)], minlength=n)
+    wide, tall = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    sliver = wide >= SLIVER * tall if horizontal else tall >= SLIVER * wide
+    stub = (outside == 0) & (inside > 0) & sliver
+    stub[0] = False
+    return lookup(stub, labels, rest)
 
 
 def dotted(ink: np.ndarray, horizontal: bool, x_height: float | None, length: int) -> np.ndarray:
