@@ -185,7 +185,8 @@ def choose(
             # with its rules; the raw page, its rules gone where the winner's went)
             shaped = [v for v in right if v.page.shape == first.page.shape]
             others = [bare(v) if best.version.lines_removed else v for v in shaped]
-            pages = [to_u8(v.page) for v in distinct([best.version, *ruled, *others])]
+            # the raw page second: unread text is looked for on it (what the cleaning wiped)
+            pages = [to_u8(v.page) for v in distinct([best.version, *others, *ruled])]
             if len(pages) > 1:
                 dpi_g = dpi * first.scale if dpi else None
                 result, replaced = reread.reread(best.result, pages, lang=lang, dpi=dpi_g)

@@ -213,3 +213,19 @@ def test_a_ruled_page_with_nothing_to_check_against_is_read_with_its_rules_and_w
     form = ruled(page_of()[0])
     done = chain.read(chain.Cleaned(form, None, 1, 1, Geometry(form.shape)), None, lang="eng", psm=None, unrule=True)
     assert len(reads) == 2 and done.result.text.split() == " ".join(LINES).split()
+
+
+@requires_tesseract
+def test_a_line_the_cleaning_wiped_off_a_ruled_page_comes_back_from_the_raw_page(reads):
+    """Read once without its rules, a form whose cleaning wiped a line still gets that line:
+    unread text is looked for on the raw page, not on the cleaned page with its rules."""
+    raw, spans = page_of()
+    form = ruled(raw)
+    top, bottom = spans[DAMAGED]
+    wiped = form.copy()
+    wiped[top - 4 : bottom + 4] = np.where(form[top - 4 : bottom + 4] < 128, 255, form[top - 4 : bottom + 4])
+    wiped[top - 4 : bottom + 4, 20:23] = wiped[top - 4 : bottom + 4, -23:-20] = 0  # the box's sides stay
+    done = chain.read(chain.Cleaned(wiped, None, 1, 1, Geometry(raw.shape)), form, lang="eng", psm=None, unrule=True)
+    assert done.lines_removed and done.reread >= 1
+    found = re.sub(r"[^\w\s]", "", done.result.text).split()
+    assert all(word in found for word in LINES[DAMAGED].split()), done.result.text
