@@ -54,6 +54,16 @@ def spoiled(page: np.ndarray, span: tuple[int, int], blur: float = 1.8, speckle:
     return out
 
 
+def grainy(page: np.ndarray) -> np.ndarray:
+    """The page under heavy grain: a raw page that reads worse than its perfect cleaning."""
+    return np.clip(page + np.random.default_rng(1).normal(0, 40, page.shape), 0, 255).astype(np.uint8)
+
+
+def bare_words(text: str) -> list[str]:
+    """The words of a read without their punctuation (a rule's end can read as "." or "'")."""
+    return re.sub(r"[^\w\s]", "", text).split()
+
+
 class Reads(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -166,7 +176,7 @@ def test_a_page_whose_cleaning_is_perfect_is_read_exactly_once(reads):
     """A clean page without rules, cleaned as it is, beside a noisy raw page: Tesseract is
     sure of every line, so the whole chain reads it once, with lines, verify and all on."""
     raw, _ = page_of()
-    noisy = np.clip(raw + np.random.default_rng(1).normal(0, 40, raw.shape), 0, 255).astype(np.uint8)
+    noisy = grainy(raw)
     cleaned = chain.Cleaned(raw, None, 1, 1, Geometry(raw.shape))
     done = chain.read(cleaned, noisy, lang="eng", psm=None, formats=("txt",), unrule=True)
     assert len(reads) == 1 and done.reread == 0 and done.source == "clean"
@@ -177,7 +187,7 @@ def test_a_page_whose_cleaning_is_perfect_is_read_exactly_once(reads):
 @requires_tesseract
 def test_full_verify_reads_every_version(reads):
     raw, _ = page_of()
-    noisy = np.clip(raw + np.random.default_rng(1).normal(0, 40, raw.shape), 0, 255).astype(np.uint8)
+    noisy = grainy(raw)
     choose([Version("clean", raw, 1), Version("raw", noisy, 1)], lang="eng", psm=None, formats=("txt",), full=True)
     assert len(reads) == 2
 
@@ -199,11 +209,11 @@ def test_a_ruled_page_whose_cleaning_is_perfect_is_read_once_without_its_rules(r
     with them is only cut from where a line is in doubt, and nothing is here."""
     raw, _ = page_of()
     form = ruled(raw)
-    noisy = np.clip(form + np.random.default_rng(1).normal(0, 40, raw.shape), 0, 255).astype(np.uint8)
+    noisy = grainy(form)
     cleaned = chain.Cleaned(form, None, 1, 1, Geometry(raw.shape))
     done = chain.read(cleaned, noisy, lang="eng", psm=None, formats=("txt",), unrule=True)
     assert len(reads) == 1 and done.lines_removed and done.source == "clean"
-    assert re.sub(r"[^\w\s]", "", done.result.text).split() == " ".join(LINES).split()  # a rule's end reads "." or "‘"
+    assert bare_words(done.result.text) == " ".join(LINES).split()  # a rule's end reads "." or "‘"
 
 
 @requires_tesseract
@@ -227,5 +237,5 @@ def test_a_line_the_cleaning_wiped_off_a_ruled_page_comes_back_from_the_raw_page
     wiped[top - 4 : bottom + 4, 20:23] = wiped[top - 4 : bottom + 4, -23:-20] = 0  # the box's sides stay
     done = chain.read(chain.Cleaned(wiped, None, 1, 1, Geometry(raw.shape)), form, lang="eng", psm=None, unrule=True)
     assert done.lines_removed and done.reread >= 1
-    found = re.sub(r"[^\w\s]", "", done.result.text).split()
+    found = bare_words(done.result.text)
     assert all(word in found for word in LINES[DAMAGED].split()), done.result.text
