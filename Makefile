@@ -10,7 +10,7 @@ APT_PKGS := tesseract-ocr tesseract-ocr-eng redis-server docker-compose chromium
 	fonts-ebgaramond fonts-linuxlibertine fonts-texgyre fonts-noto-core fonts-cantarell \
 	fonts-inconsolata fonts-go fonts-courier-prime fonts-croscore
 
-.PHONY: install apt demo serve test test-slow bench bench-real bench-structure bench-cost bench-fidelity load lint train train-article clean
+.PHONY: install apt demo serve test test-slow bench bench-real bench-structure bench-cost bench-fidelity load lint train quantize train-article clean
 
 install: apt $(VENV)/.installed
 
@@ -67,7 +67,7 @@ lint: install  # ruff, and the import layers (pyproject's importlinter contracts
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-train: install  # the shipped pagenet: stage 1, the stage-2, 3 and 4 fine-tunes, the 2x upscaler (from stage 4b), then stage 5, into pagewash/weights
+train: install  # the shipped pagenet: stage 1, the stage-2, 3 and 4 fine-tunes, the 2x upscaler (from stage 4b), then stage 5, into pagewash/weights; then their int8 graphs
 	$(BIN)/pagewash -v train --config training/configs/pagenet.toml
 	$(BIN)/pagewash -v train --config training/configs/pagenet-finetune.toml
 	$(BIN)/pagewash -v train --config training/configs/pagenet-showthrough.toml
@@ -77,6 +77,10 @@ train: install  # the shipped pagenet: stage 1, the stage-2, 3 and 4 fine-tunes,
 	$(BIN)/pagewash -v train --config training/configs/pagenet-v3b.toml --export pagewash/weights/pagenet.pt
 	$(BIN)/pagewash -v train --config training/configs/pagenet-x2.toml --export pagewash/weights/pagenet-x2.pt
 	$(BIN)/pagewash -v train --config training/configs/pagenet-v5.toml --export pagewash/weights/pagenet.pt
+	$(MAKE) quantize
+
+quantize: install  # the shipped cleaner and upscaler in int8 for ONNX Runtime (CPUs without native bf16), beside their weights (about 15 s)
+	$(PY) -m training.quantize pagewash/weights/pagenet.pt pagewash/weights/pagenet-x2.pt
 
 train-article: install
 	for a in dense1 dense conv; do $(BIN)/pagewash -v train --config training/configs/$$a.toml || exit 1; done

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from pagewash import onnx_runtime
 from pagewash.despeckle import despeckle
 from pagewash.model_store import Model
 from pagewash.models import PATCH
@@ -26,6 +27,9 @@ Run = Callable[[torch.Tensor], torch.Tensor]  # (B, 1, H, W) padded pages -> cle
 def run_batch(model: Model, x: torch.Tensor) -> torch.Tensor:
     """(B, 1, H, W) float32 on any device -> (B, 1, H * s, W * s) float32 on the CPU, clamped to
     [0, 1], where s is the model's ``scale`` (1 for a cleaner, 2 for the upscaler)."""
+    if model.onnx:  # int8 on ONNX Runtime: the same network, corrections added and clamped in the graph
+        with torch.inference_mode():
+            return onnx_runtime.run(model.onnx, model.net.base(x.float()))
     if model.device.type == "cuda":
         x = x.pin_memory().to(model.device, non_blocking=True)
     else:

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     model: str = "default"  # shipped model name (default, pagenet, dense1, dense, conv) or artifact path
     device: str = "auto"  # auto, cpu, cuda, cuda:N
     threads: int = 0  # torch intra-op threads per process; 0 = every core (divided among prefork children)
-    precision: str = "auto"  # auto (bf16 where the CPU/GPU does it fast), fp32, bf16, fp16
+    precision: str = "auto"  # auto (int8 on a CPU, bf16/fp16 on a GPU), fp32, bf16, fp16, int8 (CPU only)
     tile: int = 4096  # pages larger than tile x tile (plus margins) are cleaned in overlapping tiles
     tile_overlap: int = 256  # pixels of context cropped off each tile edge
     fix_polarity: bool = True  # turn white-on-dark text (slides, bands) dark-on-light before cleaning

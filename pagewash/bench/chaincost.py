@@ -177,11 +177,14 @@ def run(sets: dict[str, Path], jobs: int, out: Path, limit: int | None = None) -
             rows = list(tqdm(pool.map(measure_page, paths), total=len(paths), desc=name, unit="page"))
             results[name], pages[name] = summarize(rows), rows
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps({"summary": results, "pages": pages}, indent=1))
+    from pagewash.model_store import get_model
+
+    precision = get_model("default", "cpu").precision  # what the pages above were cleaned in
+    summary = {"summary": results, "pages": pages, "precision": precision}
+    out.with_suffix(".json").write_text(json.dumps(summary, indent=1))
     out.with_suffix(".md").write_text(
-        f"Chain cost, {jobs} pages at a time, one torch thread each (`python -m pagewash.bench.chaincost`).\n\n"
-        + table(results)
-        + "\n"
+        f"Chain cost, {jobs} pages at a time, one torch thread each, the cleaner in {precision} "
+        "(`python -m pagewash.bench.chaincost`).\n\n" + table(results) + "\n"
     )
     plot(results, out.with_suffix(".png"))
     return results

@@ -87,35 +87,28 @@ print(sorted(times)[len(times) // 2])
 
 
 def onnx_runner(model: Model) -> Callable[[torch.Tensor], torch.Tensor] | None:
-    """``model`` (a PageNet) exported to ONNX and run by ONNX Runtime on 2 threads, as a
-    ``run`` for ``engine.denoise``; None where onnxruntime is not installed."""
-    import io
-    import warnings
+    """``model`` (a scale-1 PageNet) exported to ONNX in fp32 and run by ONNX Runtime, as a
+    ``run`` for ``engine.denoise``; None where the export's ``onnx`` is not installed."""
+    import tempfile
+
+    from pagewash import onnx_runtime
 
     try:
-        import onnxruntime as ort
+        from training.quantize import export_fp32
     except ImportError:
         return None
-    graph = io.BytesIO()
+    graph = Path(tempfile.mkdtemp(prefix="pagewash-fp32-")) / "pagenet.onnx"
     net = model.net.to(memory_format=torch.contiguous_format)
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        size = (1, 1, net.stride * 2, net.stride * 2)
-        axes = {"x": {0: "b", 2: "h", 3: "w"}, "y": {0: "b", 2: "h", 3: "w"}}
-        torch.onnx.export(
-            net, (torch.rand(size),), graph, input_names=["x"], output_names=["y"], dynamic_axes=axes, dynamo=False
-        )
+    graph.write_bytes(export_fp32(net))
     net.to(memory_format=torch.channels_last)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
-    session = ort.InferenceSession(graph.getvalue(), options, providers=["CPUExecutionProvider"])
-    return lambda x: torch.from_numpy(session.run(None, {"x": x.contiguous().numpy()})[0]).clamp(0, 1)
+    return lambda x: onnx_runtime.run(graph, x)
 
 
 def runtime_times(page: np.ndarray, tesseract_s: float, repeat: int) -> dict[str, Any]:
     """The cleaner on ``page`` with 2 threads under each runtime and precision this CPU has,
-    against Tesseract's ``tesseract_s`` on it: torch in bf16 (where it is native), torch in
-    fp32, ONNX Runtime in fp32 (where it is installed: ``make install`` brings it), and torch
+    against Tesseract's ``tesseract_s`` on it: torch in bf16 (where it is native), the int8
+    graph on ONNX Runtime (the default, ``auto``), torch in fp32, ONNX Runtime in fp32
+    (the same network exported at run time; the export needs ``onnx``, a training extra), and torch
     in fp32 with oneDNN held to AVX2 (``ONEDNN_MAX_CPU_ISA``, in a process of its own): the
     closest this CPU comes to one without AVX-512 or AMX. ONNX Runtime's kernels take no
     such cap, so on a CPU with AVX-512 its figure is that CPU's."""
@@ -126,7 +119,7 @@ def runtime_times(page: np.ndarray, tesseract_s: float, repeat: int) -> dict[str
 
     from pagewash.model_store import pick_dtype
 
-    precisions = {"torch fp32": "fp32"}
+    precisions = {"onnx runtime int8": "int8", "torch fp32": "fp32"}
     if pick_dtype(torch.device("cpu"), "auto") is not None:
         precisions = {"torch bf16": "bf16", **precisions}
     before = torch.get_num_threads()

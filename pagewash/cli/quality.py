@@ -165,7 +165,8 @@ def train_args() -> list[Arg]:
     for name, f in TrainConfig.__dataclass_fields__.items():
         flag, note = "--" + name.replace("_", "-"), comments.get(name, "")
         if str(f.type) == "bool":
-            out.append(arg(flag, dest=name, action="store_true", default=None, help=f"{note} (default {f.default})"))
+            both = argparse.BooleanOptionalAction  # --resume / --no-resume: a default of True can be turned off
+            out.append(arg(flag, dest=name, action=both, default=None, help=f"{note} (default {f.default})"))
         elif kind := {"int": int, "float": float, "str": str}.get(str(f.type)):
             out.append(arg(flag, dest=name, type=kind, default=None, help=f"{note} (default {f.default!r})"))
     return out

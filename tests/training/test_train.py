@@ -1,11 +1,16 @@
 """Short real training runs: a few steps on a tiny aligned-pairs folder."""
 
+import hashlib
 import json
 
+import numpy as np
 import pytest
 from PIL import Image
 
+from pagewash import onnx_runtime
 from pagewash.artifact import load_artifact
+from pagewash.engine import denoise
+from pagewash.model_store import get_model
 from training.synth import make_sample
 from training.train import TrainConfig, load_config, train
 
@@ -36,12 +41,13 @@ def small(tmp_path, pairs, **kw) -> TrainConfig:
         pairs=str(pairs),
         seed=3,
         amp="fp32",
+        quantize=False,  # one test below makes the int8 graph; the rest need no such 10 s
     )
     return TrainConfig(**{**base, **kw})
 
 
 def test_training_lowers_the_loss_and_exports(tmp_path, pairs):
-    artifact = train(small(tmp_path, pairs, export=str(tmp_path / "exported.pt")))
+    artifact = train(small(tmp_path, pairs, export=str(tmp_path / "exported.pt"), quantize=True))
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     losses = [loss for _, loss in history["loss"]]
     assert sum(losses[-2:]) < sum(losses[:2])  # pairs of logged steps: one step's loss is noisy
@@ -49,6 +55,11 @@ def test_training_lowers_the_loss_and_exports(tmp_path, pairs):
     net, info = load_artifact(tmp_path / "exported.pt")
     assert info["arch"] == "pagenet" and info["steps"] == 60 and "psnr" in json.loads(info["metrics"])["val"]
     assert artifact.exists()
+    for pt in (artifact, tmp_path / "exported.pt"):  # the int8 graph of these weights, beside both copies
+        model = get_model(str(pt), "cpu", "int8")
+        assert onnx_runtime.source_sha256(model.onnx) == hashlib.sha256(pt.read_bytes()).hexdigest()
+        page = make_sample(5, "val", (192, 128)).noisy.astype(np.float32) / 255
+        assert np.abs(denoise(model, page) - denoise(get_model(str(pt), "cpu", "fp32"), page)).mean() < 0.02
 
 
 def test_article_model_trains_on_patches(tmp_path, pairs):
@@ -149,7 +160,7 @@ def test_fine_tune_from_the_shipped_model_lowers_held_out_error_and_exports(tmp_
             "val_fraction": 0.25,
         },
     )
-    cfg.amp, cfg.crop = "fp32", 128
+    cfg.amp, cfg.crop, cfg.quantize = "fp32", 128, False
     artifact = train(cfg)
     val = json.loads((tmp_path / "ft" / "history.json").read_text())["val"]
     assert val[0]["step"] == 0  # the shipped model, scored on the held-out pairs first
@@ -172,7 +183,7 @@ def test_a_bank_in_the_benchmark_layout_is_mixed_into_synthetic_batches(tmp_path
     assert len(pairs) == 2 and pairs[0][0].shape == (160, 200)
     cfg = TrainConfig(
         out=str(tmp_path / "run"), steps=6, batch=4, crop=64, val_every=6, val_pages=1, val_ocr_pages=0,
-        pool_pages=3, bank=str(bank), bank_share=0.5, amp="fp32", seed=2,
+        pool_pages=3, bank=str(bank), bank_share=0.5, amp="fp32", seed=2, quantize=False,
     )  # fmt: skip
     assert train(cfg).exists()
 
@@ -186,7 +197,7 @@ def test_an_upscaler_trains_from_a_cleaner_on_low_resolution_pages_and_exports(t
     cleaner = train(small(tmp_path, pairs, out=str(tmp_path / "cleaner"), steps=10, val_every=10))
     cfg = TrainConfig(
         out=str(tmp_path / "x2"), init=str(cleaner), scale=2, steps=30, batch=4, crop=64, lr=2e-3, warmup=5,
-        val_every=15, val_pages=2, val_ocr_pages=0, pool_pages=4, amp="fp32", seed=4,
+        val_every=15, val_pages=2, val_ocr_pages=0, pool_pages=4, amp="fp32", seed=4, quantize=False,
     )  # fmt: skip
     artifact = train(cfg)
     history = json.loads((tmp_path / "x2" / "history.json").read_text())
