@@ -34,10 +34,12 @@ def reversed_mask(page: np.ndarray) -> np.ndarray | None:
     u8 = to_u8(small)
     background = cv2.medianBlur(u8, min(k, 255)).astype(np.float32) / 255
     dark = (background < DARK_BACKGROUND).astype(np.uint8)
+    n, labels, stats = pieces(dark)
+    if not (stats[1:, cv2.CC_STAT_AREA] >= MIN_AREA * dark.size).any():
+        return None  # no dark region big enough (most pages): the finer scale below is not needed
     g = min(1.0, STROKE_SIDE / max(h, w))  # strokes are judged at a finer scale: thin ones vanish at the coarse one
     finer = cv2.resize(page, (max(int(w * g), 1), max(int(h * g), 1)), interpolation=cv2.INTER_AREA)
     smooth = cv2.medianBlur(to_u8(finer), 3)  # grain and dots out
-    n, labels, stats = pieces(dark)
     keep = np.zeros_like(dark)
     for i in range(1, n):
         if stats[i, cv2.CC_STAT_AREA] < MIN_AREA * dark.size:
