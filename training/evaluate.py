@@ -128,7 +128,7 @@ def evaluate_speed(runs: int = 5) -> dict:
         "page": "2550x3300",
         "model_seconds_median": statistics.median(model_times),
         "model_seconds_all": model_times,
-        "precision": str(model.dtype or "fp32"),
+        "precision": model.precision,
         "device": str(model.device),
     }
     if tesseract.available():

@@ -45,7 +45,7 @@ def median_time(fn: Callable[[], Any], repeat: int) -> float:
 def cpu_model_time(repeat: int = 5) -> dict[str, Any]:
     page = make_sample(SEED, "val", LETTER).noisy.astype(np.float32) / 255
     model = get_model("default", "cpu")
-    out: dict[str, Any] = {"page": f"{LETTER[0]}x{LETTER[1]}", "precision": str(model.dtype or "fp32")}
+    out: dict[str, Any] = {"page": f"{LETTER[0]}x{LETTER[1]}", "precision": model.precision}
     before = torch.get_num_threads()
     times: dict[int, list[float]] = {1: [], 2: []}
     denoise(model, page)  # warm-up
