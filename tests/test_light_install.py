@@ -30,11 +30,13 @@ import json, sys
 import numpy as np
 import pagewash
 from pagewash import Client  # the service client needs nothing of the server either
+from pagewash.model_store import get_model
 page = pagewash.clean(sys.argv[1])
 read = pagewash.read(sys.argv[1])
 print(json.dumps({"file": pagewash.__file__, "shape": list(page.shape), "dtype": str(page.dtype),
                   "changed": float(np.abs(page.astype(float) - read.clean.astype(float)).mean()),
                   "text": read.text, "words": len(read.words), "client": Client.__name__,
+                  "precision": get_model("default", "cpu").precision,
                   "modules": sorted({m.split(".")[0] for m in sys.modules})}))
 """
 
@@ -81,6 +83,7 @@ def test_the_base_install_cleans_and_reads_a_page(light, tmp_path):
     assert got["shape"] == [760, 1000] and got["words"] > 50
     assert cer(EXAMPLE.with_suffix(".gt.txt").read_text(), got["text"]) < 0.1
     assert not {"celery", "fastapi", "redis", "matplotlib", "faker"} & set(got["modules"])
+    assert got["precision"] == "int8"  # the wheel carries the int8 graphs, the base install ONNX Runtime
 
 
 @requires_tesseract
