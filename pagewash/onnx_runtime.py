@@ -14,6 +14,7 @@ page itself, or its bicubic upscaling), exactly what ``engine.run_batch`` does i
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import numpy as np
@@ -35,11 +36,16 @@ def available() -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=8)
 def session(path: Path, threads: int):
-    """One session per graph and thread count (ONNX Runtime fixes its thread pool when the
-    session is made; callers change torch's thread count, which this follows). Threads sleep
-    between pages instead of spinning: Tesseract runs beside the cleaner and needs the core."""
+    """One session per graph, thread count and process (ONNX Runtime fixes its thread pool
+    when the session is made, and a forked child has none of its parent's threads; callers
+    change torch's thread count, which this follows). Threads sleep between pages instead of
+    spinning: Tesseract runs beside the cleaner and needs the core."""
+    return _session(path, threads, os.getpid())
+
+
+@functools.lru_cache(maxsize=8)
+def _session(path: Path, threads: int, pid: int):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -48,6 +54,11 @@ def session(path: Path, threads: int):
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def forget() -> None:
+    """Drop every session: a graph was written again under the same name (``make quantize``)."""
+    _session.cache_clear()
 
 
 def source_sha256(path: Path) -> str | None:

@@ -28,6 +28,7 @@ from torch import nn
 
 from pagewash import onnx_runtime
 from pagewash.artifact import load_artifact
+from pagewash.engine import pad_to
 from pagewash.models import PageNet
 from training.lowres import make_lowres_sample
 from training.synth import make_paper_sample, make_sample
@@ -51,8 +52,6 @@ class Corrected(nn.Module):
 def network_inputs(net: PageNet, seed: int, n: int, split: str) -> list[np.ndarray]:
     """(1, 1, H, W) pages as the graph sees them: generator and crumpled-paper pages for a
     cleaner, low-resolution pages after bicubic upscaling for an upscaler; padded to the stride."""
-    from pagewash.engine import pad_to
-
     pages = []
     for i in range(n):
         if net.cfg.scale == 1:
@@ -99,13 +98,13 @@ def export_fp32(net: PageNet) -> bytes:
     return graph.getvalue()
 
 
-def quantize(artifact: Path, out: Path | None = None, pages: int = 16) -> dict[str, float]:
-    """``artifact`` -> its int8 graph beside it (or at ``out``); returns the check on held-out pages."""
+def quantize(artifact: Path, pages: int = 16) -> dict[str, float]:
+    """``artifact`` -> its int8 graph beside it; returns the check on held-out pages."""
     net, _ = load_artifact(artifact)
     if not isinstance(net, PageNet):
         raise SystemExit(f"{artifact}: only PageNet artifacts are quantized")
     net.eval()
-    out = out or onnx_runtime.quantized_path(artifact)
+    out = onnx_runtime.quantized_path(artifact)
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "fp32.onnx"
         fp32.write_bytes(export_fp32(net))
@@ -124,7 +123,7 @@ def quantize(artifact: Path, out: Path | None = None, pages: int = 16) -> dict[s
     graph = onnx.load(str(out))
     onnx.helper.set_model_props(graph, {onnx_runtime.SOURCE_KEY: hashlib.sha256(artifact.read_bytes()).hexdigest()})
     onnx.save(graph, str(out))
-    onnx_runtime.session.cache_clear()
+    onnx_runtime.forget()
     return check(net, out)
 
 

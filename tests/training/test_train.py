@@ -191,7 +191,6 @@ def test_a_bank_in_the_benchmark_layout_is_mixed_into_synthetic_batches(tmp_path
 def test_an_upscaler_trains_from_a_cleaner_on_low_resolution_pages_and_exports(tmp_path, pairs):
     """A scale-2 run from a cleaner: the step-0 model is "bicubic, then the cleaner", the run
     learns on synthetic low-resolution pages and exports a scale-2 artifact."""
-    from pagewash.model_store import get_model
     from training.lowres import make_lowres_sample
 
     cleaner = train(small(tmp_path, pairs, out=str(tmp_path / "cleaner"), steps=10, val_every=10))
