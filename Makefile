@@ -49,7 +49,8 @@ bench-real: install  # the real low-resolution forms in REALVAL (validation only
 	$(BIN)/pagewash benchmark $(REALVAL) -o benchmarks/pdf-realval --pdf 20 --dpi 100
 
 bench-structure: install  # deskew and orientation accuracy, and REALVAL's word recall with and without each structure step -> benchmarks/structure*
-	$(BIN)/python -m pagewash.bench.structure --funsd $(REALVAL)
+	$(BIN)/pagewash synth bench-out/chain-gen --n 40 --seed 710000
+	$(BIN)/python -m pagewash.bench.structure --funsd $(REALVAL) --degraded bench-out/chain-gen
 	$(BIN)/pagewash benchmark $(REALVAL) -o benchmarks/structure-realval --methods raw,ocr-structure,ocr
 	$(BIN)/pagewash benchmark $(REALVAL) -o benchmarks/structure-realval-turned --methods raw,ocr --turn
 

@@ -5,7 +5,8 @@ and the same text on every road.
 
 1. ``clean``: the cleaner, or the clean-and-upscale model where the text is small
    (``pagewash.upscale``), on the page turned upright first (``pagewash.orient``: the
-   cleaner knows upright text only), and the cleaned page straightened (``pagewash.deskew``,
+   cleaner knows upright text only; a turn the raw page leaves in doubt is looked at again
+   on the page cleaned as it came, ``geometry.upright_after_all``), and the cleaned page straightened (``pagewash.deskew``,
    measured on the cleaned page, where stains no longer pass for text); then the picture
    the caller gets (grey, or binarised on request; without its ruling lines on request). A
    page upscaled for OCR only is kept beside the picture as the page Tesseract reads.
@@ -33,7 +34,8 @@ import numpy as np
 
 from pagewash import lines, tesseract
 from pagewash.classical import binarize as binarize_page
-from pagewash.geometry import Geometry, quarter_of, skew_of
+from pagewash.engine import denoise
+from pagewash.geometry import Geometry, in_doubt, skew_of, turn_of, upright_after_all
 from pagewash.imageio import at_scale, to_u8
 from pagewash.model_store import Model
 from pagewash.settings import NO_STRUCTURE, Structure
@@ -86,9 +88,16 @@ def clean(
     as ``settings.structure_choice`` does (None: no structure steps); ``model=None`` cleans
     nothing (OCR without cleaning); ``run_for`` hands a model's padded pages to a batcher."""
     structure = structure or NO_STRUCTURE
-    quarter = quarter_of(page) if structure.rotate else 0
+    quarter, margin = turn_of(page) if structure.rotate else (0, 0.0)
+    as_came = None
+    if model is not None and model.scale == 1 and in_doubt(quarter, margin):
+        # a doubtful turn: on the page cleaned as it came, grain and stains no longer pass for
+        # sideways letters; where it reads upright it stays, and that cleaning is the one kept
+        as_came = denoise(model, page, run=run_for(model) if run_for else None)
+        quarter = 0 if upright_after_all(as_came) else quarter
     upright = Geometry(page.shape[:2], quarter)
-    ready = prepare(model, upright.turn(page), upscale, upscale_image, run_for, device)
+    kept = as_came if quarter == 0 else None
+    ready = prepare(model, upright.turn(page), upscale, upscale_image, run_for, device, cleaned=kept)
     angle = skew_of(to_u8(ready.image)) if structure.deskew else 0.0
     geometry = Geometry(upright.shape, quarter, angle)
     image = geometry.straighten(ready.image)

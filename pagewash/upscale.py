@@ -65,23 +65,24 @@ def prepare(
     upscale_image: bool = False,
     run_for: RunFor | None = None,
     device: str | None = None,
+    cleaned: np.ndarray | None = None,
 ) -> Prepared:
     """Clean one page (float (H, W), 1 = white). ``upscale`` (auto, off, 2, 4) sets the OCR
     page's scale; ``upscale_image`` returns that page as the image too, else the image keeps
     the input's size: under auto it is the cleaner's page, as without upscaling. Where the
     two differ, OCR may read both (``pagewash.verify``). ``model=None`` cleans nothing and
-    upscales nothing (``ocr --no-clean``)."""
+    upscales nothing (``ocr --no-clean``). ``cleaned``: the page already through ``model``
+    (the orientation check cleans some pages first), not cleaned again."""
     if model is None:
         return Prepared(page, page, 1, 1)
     if model.scale != 1:
         raise BadRequest("that is an upscaling model: clean with a cleaner and ask for upscaling (--upscale)")
     upscale = parse_upscale(upscale)
     run_for = run_for or (lambda m: None)
-    cleaned = None
     if upscale == "auto":
         # Measured on the cleaned page: on the raw one, speckle and stains pass for tiny letters.
         # Where the text is big enough (most pages) that cleaned page is the answer, at no extra cost.
-        cleaned = denoise(model, page, run=run_for(model))
+        cleaned = denoise(model, page, run=run_for(model)) if cleaned is None else cleaned
         factor = auto_factor(xheight(cleaned))
     else:
         factor = 1 if upscale == "off" else int(upscale)
@@ -94,4 +95,4 @@ def prepare(
     if upscale_image:
         return Prepared(big, big, factor, factor)
     # the page at its size: the cleaner's, where auto made it (today's output), else the upscaled one shrunk
-    return Prepared(resize_to(big, page.shape) if cleaned is None else cleaned, big, factor, 1)
+    return Prepared(cleaned if upscale == "auto" else resize_to(big, page.shape), big, factor, 1)

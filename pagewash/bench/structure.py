@@ -119,11 +119,13 @@ def osd_quarter(page: np.ndarray) -> int | None:
     return {0: 0, 90: 1, 180: 2, 270: 3}.get(int(found.group(1))) if found else None
 
 
-def turns_found(pages: Iterable[tuple[str, np.ndarray]], total: int, osd: int = 0) -> dict:
+def turns_found(pages: Iterable[tuple[str, np.ndarray]], total: int, osd: int = 0, model=None) -> dict:
     """Each page turned 0-3 quarters: the network's answer (``orient.quarter``), the chain's
-    decision (``geometry.quarter_of``: unsure or textless stays unturned), and Tesseract's OSD
-    on the first ``osd`` pages. Pages without text are counted apart: they have no way up."""
-    net = right = chain = n = osd_right = osd_none = osd_n = 0
+    decision (``geometry.quarter_of``: unsure or textless stays unturned), with ``model`` that
+    decision after the second look at a doubtful turn on the page cleaned as it came
+    (``geometry.upright_after_all``), and Tesseract's OSD on the first ``osd`` pages. Pages
+    without text are counted apart: they have no way up."""
+    net = right = chain = checked = looks = n = osd_right = osd_none = osd_n = 0
     blank, seconds, misses = [], {0: [], 1: []}, []
     for i, (name, page) in enumerate(tqdm(pages, total=total, desc="orientation", unit="page")):
         if not geometry.has_text(page):
@@ -135,7 +137,13 @@ def turns_found(pages: Iterable[tuple[str, np.ndarray]], total: int, osd: int = 
             found, margin = orient.quarter(t)
             seconds[k % 2].append(time.perf_counter() - t0)
             right += found == k
-            chain += geometry.decided(found, margin) == k
+            made = geometry.decided(found, margin)
+            chain += made == k
+            if model is not None:
+                if geometry.in_doubt(made, margin):
+                    looks += 1
+                    made = 0 if geometry.upright_after_all(denoise(model, t)) else made
+                checked += made == k
             n += 1
             if found != k:
                 misses.append(f"{name} turned {k}: found {found} (margin {margin:.1f})")
@@ -150,6 +158,7 @@ def turns_found(pages: Iterable[tuple[str, np.ndarray]], total: int, osd: int = 
         "without_text": blank,
         "network": right / max(n, 1),
         "chain": chain / max(n, 1),
+        **({"chain_second_look": checked / max(n, 1), "second_looks": looks} if model is not None else {}),
         # a sideways page is scored twice (``orient.quarter``)
         "median_ms_upright": 1000 * float(np.median(seconds[0])) if seconds[0] else None,
         "median_ms_sideways": 1000 * float(np.median(seconds[1])) if seconds[1] else None,
@@ -160,14 +169,20 @@ def turns_found(pages: Iterable[tuple[str, np.ndarray]], total: int, osd: int = 
     return out
 
 
-def orientation_accuracy(funsd: Path | None, pages: int, osd_forms: int = 40) -> dict:
-    """Held-out generator pages (``training.orient``'s "val" split), and real forms turned."""
+def orientation_accuracy(funsd: Path | None, pages: int, osd_forms: int = 40, degraded: Path | None = None) -> dict:
+    """Held-out generator pages (``training.orient``'s "val" split), real forms turned, and
+    with ``degraded`` a folder of ``pagewash synth`` pages (the chain-cost bench's: heavier
+    grain and stains than the network trained on)."""
     from training.orient import page
 
-    out = {"generator_val": turns_found(((str(s), page(s, "val")) for s in range(pages)), pages)}
+    model = get_model("default")
+    out = {"generator_val": turns_found(((str(s), page(s, "val")) for s in range(pages)), pages, model=model)}
     if funsd is not None and funsd.is_dir():
         paths = sorted(funsd.glob("*.png"))
-        out["funsd_turned"] = turns_found(((p.stem, load_page(p)) for p in paths), len(paths), osd_forms)
+        out["funsd_turned"] = turns_found(((p.stem, load_page(p)) for p in paths), len(paths), osd_forms, model)
+    if degraded is not None and degraded.is_dir():
+        paths = sorted(p for p in degraded.glob("*.png") if not p.name.endswith(".clean.png"))
+        out["synth_degraded"] = turns_found(((p.stem, load_page(p)) for p in paths), len(paths), model=model)
     return out
 
 
@@ -266,13 +281,14 @@ def main() -> None:
     ap.add_argument("--funsd", type=Path, default=Path("../shared/realval/funsd-train"), help="real forms folder")
     ap.add_argument("--pages", type=int, default=100, help="generator pages per measurement")
     ap.add_argument("--forms", type=int, default=30, help="real forms for the line-removal recall")
+    ap.add_argument("--degraded", type=Path, default=None, help="a folder of `pagewash synth` pages, turned 4 ways too")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/structure.json"))
     ap.add_argument("--pictures", type=Path, default=Path("docs/img"), help="where the worst cases are drawn")
     args = ap.parse_args()
     funsd = args.funsd if args.funsd.is_dir() else None
     result = {
         "deskew": deskew_accuracy(args.pages, args.pictures / "deskew-worst.png"),
-        "orientation": orientation_accuracy(funsd, args.pages),
+        "orientation": orientation_accuracy(funsd, args.pages, degraded=args.degraded),
         "lines_generator": lines_generator(args.pages // 2, args.pictures / "lines-worst.png"),
     }
     if funsd is not None:
