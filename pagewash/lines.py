@@ -107,7 +107,7 @@ def dotted(ink: np.ndarray, horizontal: bool, x_height: float | None, length: in
     is told apart by its letters: they differ in size and stand on different heights
     (ascenders, descenders), a rule's marks do not."""
     xh = x_height or 8.0
-    n, labels, stats, cents = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, labels, stats, cents = cv2.connectedComponentsWithStatsWithAlgorithm(ink, 8, cv2.CV_32S, cv2.CCL_GRANA)
     across = stats[:, cv2.CC_STAT_HEIGHT] if horizontal else stats[:, cv2.CC_STAT_WIDTH]
     along = stats[:, cv2.CC_STAT_WIDTH] if horizontal else stats[:, cv2.CC_STAT_HEIGHT]
     mark = (across <= max(3, MARK_X * xh)) & (along <= max(length / MIN_MARKS, 3 * xh))
