@@ -244,7 +244,8 @@ def test_sigterm_finishes_the_job_in_hand_or_hands_it_back_within_the_grace(tmp_
     try:
         s.wait_ready(workers=1)
         api = httpx.Client(base_url=s.url, timeout=60)
-        job_id = api.post("/v1/jobs", files={"file": ("big.png", slow_page())}).json()["id"]
+        # 27 MP: over 2 s of cleaning in int8 (a 12 MP page took under the 1 s grace)
+        job_id = api.post("/v1/jobs", files={"file": ("big.png", slow_page(6000, 4500))}).json()["id"]
         wait_for(lambda: api.get(f"/v1/jobs/{job_id}").json()["status"] == "running")
         w1 = s.procs.pop("w1")
         t0 = time.monotonic()
