@@ -22,12 +22,6 @@ from pagewash.classical import otsu, pieces
 # pages of 3-4 px x-height two passes of the 2x model read worse than one
 # (benchmarks/text-band.json); ``upscale=4`` still asks for it.
 UPSCALE_BELOW = 12.0
-# ... and a page already clean (the cleaner left it as it was) only under this: Tesseract reads
-# clean print of 10-11 px x-height as well or better at its own size (generator pages' clean
-# twins shrunk to each x-height, 30 of them: at 10 and 11 px raw 0.964 / 0.963 word recall
-# against 0.954 / 0.947 upscaled, none better upscaled by 0.05; at 9 px 0.951 / 0.952; at 6-8
-# px upscaling wins, 0.876 -> 0.945 at 6), and the upscaler and a read at 4x the pixels are saved
-UPSCALE_CLEAN_BELOW = 9.0
 MIN_COMPONENTS = 30  # fewer letters in lines than this: no estimate (a photo, a blank or speckled page)
 PERCENTILE = 30  # of component heights (weighted): below the ascender letters, above dots and commas
 
@@ -118,8 +112,6 @@ def text_of(boxes: np.ndarray, page_height: int) -> Text:
     return float(heights[np.searchsorted(cumulative, PERCENTILE / 100 * cumulative[-1])]), len(idx)
 
 
-def auto_factor(x_height: float | None, clean: bool = False) -> int:
-    """1 or 2: how much a page with this x-height is upscaled by ``upscale=auto`` (``clean``:
-    a page the cleaner left as it was)."""
-    below = UPSCALE_CLEAN_BELOW if clean else UPSCALE_BELOW
-    return 2 if x_height is not None and x_height < below else 1
+def auto_factor(x_height: float | None) -> int:
+    """1 or 2: how much a page with this x-height is upscaled by ``upscale=auto``."""
+    return 2 if x_height is not None and x_height < UPSCALE_BELOW else 1

@@ -83,8 +83,7 @@ def prepare(
         # Measured on the cleaned page: on the raw one, speckle and stains pass for tiny letters.
         # Where the text is big enough (most pages) that cleaned page is the answer, at no extra cost.
         cleaned = denoise(model, page, run=run_for(model)) if cleaned is None else cleaned
-        clean = float(np.abs(cleaned - page).mean()) < get_settings().keep_clean_below  # as the cleaner judged it
-        factor = auto_factor(xheight(cleaned), clean)
+        factor = auto_factor(xheight(cleaned))
     else:
         factor = 1 if upscale == "off" else int(upscale)
     factor = within_cap(factor, page.shape)

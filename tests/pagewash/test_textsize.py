@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pagewash.settings import parse_upscale
-from pagewash.textsize import UPSCALE_BELOW, UPSCALE_CLEAN_BELOW, auto_factor, xheight
+from pagewash.textsize import UPSCALE_BELOW, auto_factor, xheight
 from training.render import render_page
 
 XHEIGHT_300DPI = 21.0  # 10-11 point body text at 300 dpi
@@ -37,12 +37,6 @@ def test_auto_upscales_faxes_and_leaves_office_scans(page_300dpi):
     assert factor(100) == 2 and factor(75) == 2
     assert factor(40) == 2  # auto never picks 4x
     assert auto_factor(None) == 1  # no text found: nothing to gain
-
-
-def test_a_clean_page_is_upscaled_only_where_its_print_is_smaller():
-    assert UPSCALE_CLEAN_BELOW < UPSCALE_BELOW
-    assert auto_factor(10.0) == 2 and auto_factor(10.0, clean=True) == 1  # Tesseract reads clean 10 px print as is
-    assert auto_factor(7.0, clean=True) == 2  # tiny print is upscaled, clean or not
 
 
 def test_no_estimate_without_text():

@@ -29,23 +29,6 @@ def test_auto_upscales_small_print_and_keeps_the_image_size(default_model, small
     assert prepare(default_model, page, "4").ocr.shape == (800, 2560)  # two passes of the 2x model
 
 
-def test_auto_leaves_a_clean_page_of_10_px_print_at_its_size_and_upscales_tinier_print(default_model):
-    import random
-
-    import cv2
-
-    from pagewash.textsize import xheight
-    from training.render import render_page
-
-    img, _, _ = render_page(random.Random("clean-print"), "val", 1000, 800, (20.0, 20.0))
-    clean = img.astype(np.float32) / 255
-    for scale, factor in ((0.5, 1), (0.35, 2)):
-        page = cv2.resize(clean, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        cleaned = denoise(default_model, page)
-        assert float(np.abs(cleaned - page).mean()) < 0.01  # the cleaner leaves it as it was
-        assert prepare(default_model, page, "auto").factor == factor, (scale, xheight(page))
-
-
 def test_off_and_auto_on_a_300_dpi_page_are_the_cleaner_alone(default_model):
     from training.synth import make_sample
 
