@@ -39,6 +39,7 @@ def scripted(monkeypatch):
         return real(model, p, *a, **k)
 
     monkeypatch.setattr(orient, "quarter", quarter)
+    monkeypatch.setattr(engine, "denoise", denoise)  # the plugin imports it where it needs it
     monkeypatch.setattr(chain, "denoise", denoise)
     monkeypatch.setattr(upscale, "denoise", denoise)
     return answers, asked, cleaned
@@ -83,3 +84,21 @@ def test_without_cleaning_the_raw_pages_answer_stands(page, scripted):
     answers += [(3, SURE / 6)]
     assert chain.clean(None, page, structure=ROTATE_ONLY).geometry.quarter == 3
     assert len(asked) == 1 and not cleaned
+
+
+def test_the_ocrmypdf_plugin_looks_again_the_same_way(tmp_path, scripted):
+    from types import SimpleNamespace
+
+    from PIL import Image
+
+    from pagewash.ocrmypdf_plugin import Engine
+
+    answers, asked, cleaned = scripted
+    Image.open(EXAMPLE).save(tmp_path / "page.png")
+    options = SimpleNamespace(pagewash_rotate="on", pagewash_model=None, pagewash_device="cpu")
+    answers += [(3, SURE / 6), (0, VETO + 1)]  # doubtful, and upright once cleaned: no turn
+    assert Engine.get_orientation(tmp_path / "page.png", options).angle == 0
+    answers += [(3, SURE * 2)]  # sure: OCRmyPDF is told the clockwise turn, with no second look
+    found = Engine.get_orientation(tmp_path / "page.png", options)
+    assert found.angle == 90 and found.confidence > 0
+    assert len(asked) == 3 and len(cleaned) == 1
