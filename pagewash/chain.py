@@ -9,7 +9,8 @@ and the same text on every road.
    on the page cleaned as it came, ``geometry.upright_after_all``), and the cleaned page
    straightened (``pagewash.deskew``, measured on the cleaned page, where stains no longer
    pass for text); then the picture the caller gets (grey, or binarised on request; without
-   its ruling lines on request). A page upscaled for OCR only is kept beside the picture as the page Tesseract reads.
+   its ruling lines on request). A page upscaled for OCR only is kept beside the picture as
+   the page Tesseract reads.
 2. ``raw_for_verify``: the raw page, kept where verify will compare it with the cleaned one.
 3. ``read``: Tesseract on the cleaned page, once, without its ruling lines where it has
    any (``pagewash.lines``); with a raw page on it too (``pagewash.verify``, the raw page set

@@ -18,9 +18,10 @@ from pagewash import deskew, orient
 MIN_MARGIN = 2.0  # summed log-probability by which a quarter turn must beat the runner-up to be made
 # A turn the raw page gives by less than this is looked at again on the page cleaned as it came,
 # and not made where that page reads upright by ``VETO`` or more: heavy grain and stains pass for
-# sideways letters on a raw page (4 of 40 held-out generator pages were turned that way, every one
-# by a margin under 13, while true turns on FUNSD-train and generator pages that the cleaned page
-# took for upright had margins over 100: docs/benchmarks.md#orientation)
+# sideways letters on a raw page (4 of 40 degraded generator pages were turned that way, every one
+# by a margin under 13, and found upright by 9 or more once cleaned; the two true turns of forms
+# the cleaned page took for upright, by under 6, had raw margins of 42 and 162:
+# docs/benchmarks.md#orientation)
 SURE = 20.0
 VETO = 6.0
 

@@ -26,7 +26,7 @@ from pagewash import deskew, geometry, lines, orient, tesseract
 from pagewash.engine import denoise
 from pagewash.imageio import load_page, resize_to, to_u8
 from pagewash.metrics import word_recall
-from pagewash.model_store import get_model
+from pagewash.model_store import Model, get_model
 
 
 def turned(page: np.ndarray, k: int) -> np.ndarray:
@@ -119,7 +119,7 @@ def osd_quarter(page: np.ndarray) -> int | None:
     return {0: 0, 90: 1, 180: 2, 270: 3}.get(int(found.group(1))) if found else None
 
 
-def turns_found(pages: Iterable[tuple[str, np.ndarray]], total: int, osd: int = 0, model=None) -> dict:
+def turns_found(pages: Iterable[tuple[str, np.ndarray]], total: int, osd: int = 0, model: Model | None = None) -> dict:
     """Each page turned 0-3 quarters: the network's answer (``orient.quarter``), the chain's
     decision (``geometry.quarter_of``: unsure or textless stays unturned), with ``model`` that
     decision after the second look at a doubtful turn on the page cleaned as it came
