@@ -89,6 +89,8 @@ print(sorted(times)[len(times) // 2])
 def onnx_runner(model: Model) -> Callable[[torch.Tensor], torch.Tensor] | None:
     """``model`` (a scale-1 PageNet) exported to ONNX in fp32 and run by ONNX Runtime, as a
     ``run`` for ``engine.denoise``; None where the export's ``onnx`` is not installed."""
+    import atexit
+    import shutil
     import tempfile
 
     from pagewash import onnx_runtime
@@ -97,7 +99,9 @@ def onnx_runner(model: Model) -> Callable[[torch.Tensor], torch.Tensor] | None:
         from training.quantize import export_fp32
     except ImportError:
         return None
-    graph = Path(tempfile.mkdtemp(prefix="pagewash-fp32-")) / "pagenet.onnx"
+    folder = tempfile.mkdtemp(prefix="pagewash-fp32-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # the session reads it lazily, so it stays till exit
+    graph = Path(folder) / "pagenet.onnx"
     net = model.net.to(memory_format=torch.contiguous_format)
     graph.write_bytes(export_fp32(net))
     net.to(memory_format=torch.channels_last)
