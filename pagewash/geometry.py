@@ -19,10 +19,10 @@ MIN_MARGIN = 2.0  # summed log-probability by which a quarter turn must beat the
 # A turn the raw page gives by less than this is looked at again on the page cleaned as it came,
 # and not made where that page reads upright by ``VETO`` or more: heavy grain and stains pass for
 # sideways letters on a raw page (4 of 40 degraded generator pages were turned that way, every one
-# by a margin under 13, and found upright by 9 or more once cleaned; the two true turns of forms
-# the cleaned page took for upright, by under 6, had raw margins of 42 and 162:
-# docs/benchmarks.md#orientation)
-SURE = 20.0
+# by a margin under 13, and found upright by 9 or more once cleaned; of 120 more, 6, one of them
+# by 25; the two true turns of forms the cleaned page took for upright, by under 6, had raw
+# margins of 42 and 162: docs/benchmarks.md#orientation)
+SURE = 40.0
 VETO = 6.0
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom (right and bottom exclusive)
