@@ -89,16 +89,9 @@ def clean(
     as ``settings.structure_choice`` does (None: no structure steps); ``model=None`` cleans
     nothing (OCR without cleaning); ``run_for`` hands a model's padded pages to a batcher."""
     structure = structure or NO_STRUCTURE
-    quarter, margin = turn_of(page) if structure.rotate else (0, 0.0)
-    as_came = None
-    if model is not None and model.scale == 1 and in_doubt(quarter, margin):
-        # a doubtful turn: on the page cleaned as it came, grain and stains no longer pass for
-        # sideways letters; where it reads upright it stays, and that cleaning is the one kept
-        as_came = denoise(model, page, run=run_for(model) if run_for else None)
-        quarter = 0 if upright_after_all(as_came) else quarter
+    quarter, as_came = upright_quarter(model, page, run_for) if structure.rotate else (0, None)
     upright = Geometry(page.shape[:2], quarter)
-    kept = as_came if quarter == 0 else None
-    ready = prepare(model, upright.turn(page), upscale, upscale_image, run_for, device, cleaned=kept)
+    ready = prepare(model, upright.turn(page), upscale, upscale_image, run_for, device, cleaned=as_came)
     angle = skew_of(to_u8(ready.image)) if structure.deskew else 0.0
     geometry = Geometry(upright.shape, quarter, angle)
     image = geometry.straighten(ready.image)
@@ -109,6 +102,20 @@ def clean(
         picture, removed = lines.remove_lines(picture)
     ocr_page = to_u8(ocr) if ready.factor != ready.image_factor else None
     return Cleaned(picture, ocr_page, ready.factor, ready.image_factor, geometry, removed)
+
+
+def upright_quarter(
+    model: Model | None, page: np.ndarray, run_for: RunFor | None = None
+) -> tuple[int, np.ndarray | None]:
+    """(the quarter turns ``page`` has had, ``geometry.turn_of``'s, a doubtful one looked at
+    again on the page cleaned as it came, where grain and stains no longer pass for sideways
+    letters, and not made where that page reads upright; that cleaning where it held, the
+    upright page's own, else None). No cleaner, no second look."""
+    quarter, margin = turn_of(page)
+    if model is None or model.scale != 1 or not in_doubt(quarter, margin):
+        return quarter, None
+    as_came = denoise(model, page, run=run_for(model) if run_for else None)
+    return (0, as_came) if upright_after_all(as_came) else (quarter, None)
 
 
 def raw_for_verify(page: np.ndarray, verify: bool, cleaned: bool) -> np.ndarray | None:

@@ -103,13 +103,12 @@ def quarter_of(page: np.ndarray) -> int:
 
 
 def turn_of(page: np.ndarray) -> tuple[int, float]:
-    """(``quarter_of``'s answer, the network's margin for it; infinite for no turn: a page left
-    as it came needs no second look)."""
+    """(``quarter_of``'s answer, the network's margin for its best answer; 0 for a page with
+    too little text)."""
     if not has_text(page):
-        return 0, float("inf")
+        return 0, 0.0
     k, margin = orient.quarter(page)
-    k = decided(k, margin)
-    return k, margin if k else float("inf")
+    return decided(k, margin), margin
 
 
 def in_doubt(quarter: int, margin: float) -> bool:

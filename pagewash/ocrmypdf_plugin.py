@@ -117,16 +117,11 @@ class Engine(TesseractOcrEngine):
     def get_orientation(input_file, options) -> OrientationConfidence:
         if _opt(options, "rotate", "on") != "on":
             return TesseractOcrEngine.get_orientation(input_file, options)
-        from pagewash.engine import denoise
-        from pagewash.geometry import in_doubt, turn_of, upright_after_all
+        from pagewash.chain import upright_quarter
 
         with Image.open(input_file) as im:
-            page = to_u8(to_gray(im))
-        k, margin = turn_of(page)
-        if in_doubt(k, margin):  # looked at again cleaned, as the chain does (chain.clean)
-            model = _models(options)
-            if model.scale == 1 and upright_after_all(denoise(model, page.astype("float32") / 255)):
-                k = 0
+            page = to_u8(to_gray(im)).astype("float32") / 255
+        k, _ = upright_quarter(_models(options), page)  # a doubtful turn looked at again cleaned, as the chain does
         # OCRmyPDF wants the clockwise turn the page has had; k counts counter-clockwise turns
         return OrientationConfidence(angle=(-90 * k) % 360, confidence=100.0 if k else 0.0)
 

@@ -1,4 +1,4 @@
-"""The chain's second look at a doubtful quarter turn (``geometry.in_doubt``): the
+"""The chain's second look at a doubtful quarter turn (``chain.upright_quarter``): the
 orientation network's answers are scripted here (pure logic: which answer the chain takes,
 and that no page is cleaned twice for it); the network itself is tested in test_orient."""
 
