@@ -247,8 +247,15 @@ def to_unit(page: np.ndarray) -> np.ndarray:
 
 
 def to_u8(page: np.ndarray) -> np.ndarray:
-    """A float page in [0, 1] as 8-bit grey (an 8-bit page as it is)."""
-    return page if page.dtype == np.uint8 else np.clip(page * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    """A float page in [0, 1] as 8-bit grey (an 8-bit page as it is), rounded half up.
+    In place on one temporary: every step of the chain calls it, and on a 2550x3300 page
+    the three temporaries of ``np.clip(page * 255 + 0.5, 0, 255)`` cost twice the time."""
+    if page.dtype == np.uint8:
+        return page
+    out = page * np.float32(255)
+    out += np.float32(0.5)
+    np.clip(out, 0, 255, out=out)
+    return out.astype(np.uint8)
 
 
 def image_dpi(source: str | Path | bytes) -> tuple[float, float] | None:

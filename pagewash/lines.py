@@ -48,7 +48,9 @@ def ink_of(page: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     count; that paper, uint8)."""
     u8 = to_u8(page)
     behind = paper(u8)
-    return (u8.astype(np.float32) < 0.75 * np.maximum(behind.astype(np.float32), 1)).astype(np.uint8), behind
+    # darker than 3/4 of the paper: 4 * ink < 3 * paper, in integers (exact, and half the time of floats)
+    dark = u8.astype(np.uint16) * 4 < np.maximum(behind, 1).astype(np.uint16) * 3
+    return dark.view(np.uint8), behind
 
 
 def rules(ink: np.ndarray, horizontal: bool, x_height: float | None) -> np.ndarray:
@@ -203,7 +205,7 @@ def line_mask(page: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(the pixels of the page's ruling lines less the strokes that cross them, the ink that
     stays, both boolean (H, W); the paper around the ink, uint8)."""
     ink, behind = ink_of(page)
-    x_height = xheight(to_u8(page).astype(np.float32) / 255) or letter_height(ink)
+    x_height = xheight(to_u8(page)) or letter_height(ink)
     # a dark band (a table's header row in reverse, a black panel) is no rule, nor are the
     # strips of it above and below its light letters
     solid = bands(ink, x_height) if x_height else np.zeros_like(ink)  # a band is told by the text's size

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pagewash.classical import otsu, pieces
+from pagewash.classical import binarize, pieces
 
 # Auto upscaling: pages whose estimated x-height is under UPSCALE_BELOW are upscaled 2x. A
 # 200-dpi office scan of 10-point type has an x-height of about 12-14 px (estimated a little
@@ -58,7 +58,7 @@ def in_lines(x0: np.ndarray, y0: np.ndarray, w: np.ndarray, h: np.ndarray) -> np
 
 
 def xheight(page: np.ndarray) -> float | None:
-    """Estimated x-height in pixels of a grey page (float, 1 = white), or None when the page
+    """Estimated x-height in pixels of a grey page (float, 1 = white, or uint8), or None when the page
     holds too little text to tell. Meant for a cleaned page (what the OCR chain measures):
     the cleaner has already flattened the lighting, so a global threshold separates ink
     from paper."""
@@ -81,8 +81,7 @@ def text_both_ways(page: np.ndarray) -> tuple[Text, Text]:
 
 def ink_boxes(page: np.ndarray) -> np.ndarray | None:
     """float (n, 5) x, y, width, height, area of the page's pieces of ink; None if none."""
-    flat = otsu(page)  # (H, W) 0 = ink, 1 = paper
-    ink = (flat < 0.5).astype(np.uint8)
+    ink = (binarize(page) == 0).view(np.uint8)  # Otsu's ink
     if ink.mean() > 0.5:  # mostly dark: a reversed page, read its light strokes instead
         ink = 1 - ink
     n, _, stats = pieces(ink)
