@@ -175,14 +175,13 @@ def validate(pdfinfo, options) -> None:
 
 
 def _models(options):
-    import torch
-
     from pagewash.model_store import get_model
+    from pagewash.threads import share
 
     model = get_model(_opt(options, "model", None), _opt(options, "device", None))
     threads = _opt(options, "threads", 0)
-    if threads and torch.get_num_threads() != threads:
-        torch.set_num_threads(threads)  # OCRmyPDF runs a worker per core: one torch thread each
+    if threads:
+        share(threads)  # OCRmyPDF runs a page per core: one torch and one OpenCV thread each
     return model
 
 

@@ -82,9 +82,14 @@ def find_items(data: Path) -> tuple[list[Item], list[str]]:
 
 
 def _init_worker() -> None:
-    import torch
+    import os
 
-    torch.set_num_threads(1)
+    from pagewash.settings import get_settings
+    from pagewash.threads import share
+
+    os.environ["PAGEWASH_THREADS"] = "1"  # the model loads with one thread too: pages share the cores
+    get_settings.cache_clear()  # a forked child holds its parent's settings
+    share(1)
 
 
 def score_item(item: Item, methods: list[str], lang: str, turned: bool = False) -> list[dict]:

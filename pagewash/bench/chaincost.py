@@ -49,10 +49,12 @@ class Reads(logging.Handler):
 def _init() -> None:
     import os
 
-    import torch
+    from pagewash.settings import get_settings
+    from pagewash.threads import share
 
     os.environ["PAGEWASH_THREADS"] = "1"  # the model loads with one thread too: pages share the cores
-    torch.set_num_threads(1)
+    get_settings.cache_clear()  # a forked child holds its parent's settings
+    share(1)
     log = logging.getLogger("pagewash.tesseract")
     log.setLevel(logging.DEBUG)
     log.propagate = False
@@ -183,7 +185,7 @@ def run(sets: dict[str, Path], jobs: int, out: Path, limit: int | None = None) -
     summary = {"summary": results, "pages": pages, "precision": precision}
     out.with_suffix(".json").write_text(json.dumps(summary, indent=1))
     out.with_suffix(".md").write_text(
-        f"Chain cost, {jobs} pages at a time, one torch thread each, the cleaner in {precision} "
+        f"Chain cost, {jobs} pages at a time, one torch and one OpenCV thread each, the cleaner in {precision} "
         "(`python -m pagewash.bench.chaincost`).\n\n" + table(results) + "\n"
     )
     plot(results, out.with_suffix(".png"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -23,6 +24,7 @@ from pagewash.imageio import IMAGE_SUFFIXES, image_dpi, iter_pages, save_png, sc
 from pagewash.model_store import Model
 from pagewash.pdf import PdfJob, PdfResult, is_pdf, process_pdf
 from pagewash.settings import Structure, upscale_choice
+from pagewash.threads import share
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +196,12 @@ def clean_file(
     return len(pages), futures
 
 
+def reader_pool(jobs: int) -> ProcessPoolExecutor:
+    """The ``jobs`` processes pages are read in, each with its share of the cores for torch
+    and OpenCV (``pagewash.threads``; Tesseract itself runs on one thread)."""
+    return ProcessPoolExecutor(jobs, initializer=share, initargs=(max(1, (os.cpu_count() or 1) // jobs),))
+
+
 def clean_inputs(
     jobs: list[Job],
     out: Path,
@@ -218,7 +226,7 @@ def clean_inputs(
     if ocr is not None:
         tesseract.check(ocr.lang)  # fail once, clearly, before any work
     jobs_at_once = max(ocr.jobs, 1) if ocr is not None else 1
-    pool = ProcessPoolExecutor(jobs_at_once) if ocr is not None else None
+    pool = reader_pool(jobs_at_once) if ocr is not None else None
     in_flight: list[tuple[Job, list[Future]]] = []  # files whose pages Tesseract is still reading
 
     def settle(most: int) -> None:
