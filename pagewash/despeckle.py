@@ -66,11 +66,12 @@ def largest_speck(width: float) -> int:
     return max(1, math.floor(width - 0.5)) if width > 0 else 0
 
 
-def despeckle(page: np.ndarray) -> np.ndarray:
+def despeckle(page: np.ndarray, in_place: bool = False) -> np.ndarray:
     """``page`` (float32, 1 = white) with its specks painted over by the paper next to them.
     A speck is a piece of ink, grey rim and all (pixels under ``SOFT``), no wider than
     ``largest_speck``, or a pixel wider where that pixel is its rim: alone on the paper, as
-    the dark core of a soft letter that broke up, or a speck on a stroke's edge, is not."""
+    the dark core of a soft letter that broke up, or a speck on a stroke's edge, is not.
+    ``in_place``: paint ``page`` itself (the cleaner's own output), not a copy."""
     soft, ink = page < SOFT, page < DARK
     n, labels, stats = pieces(soft)
     if n <= 1:
@@ -84,7 +85,7 @@ def despeckle(page: np.ndarray) -> np.ndarray:
     rimmed = (inked > 0) & (side == limit + 1) & (inked < area)  # a speck if its ink is no wider than a speck
     speck[0] = rimmed[0] = False
     if rimmed.any():
-        ys, xs = np.nonzero(ink & rimmed[labels])
+        ys, xs = pixels_of(labels, stats, np.flatnonzero(rimmed), ink)
         found = labels[ys, xs]
         order = np.argsort(found, kind="stable")
         found, ys, xs = found[order], ys[order], xs[order]
@@ -98,6 +99,23 @@ def despeckle(page: np.ndarray) -> np.ndarray:
     box3 = np.ones((3, 3), np.uint8)
     where = cv2.dilate(specks.astype(np.uint8), box3).astype(bool) & ~(soft & ~specks)  # never other ink
     paper = cv2.dilate(page, np.ones((7, 7), np.uint8))  # the lightest pixel near: the paper's own tone
-    out = page.copy()
+    out = page if in_place else page.copy()
     out[where] = paper[where]
     return out
+
+
+def pixels_of(
+    labels: np.ndarray, stats: np.ndarray, ids: np.ndarray, where: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns) of the pixels of the pieces ``ids`` (small ones) that are set in
+    ``where``, looked for within the pieces' boxes: not a pass over the whole page."""
+    x0, y0, bw, bh = (stats[ids, k] for k in range(4))
+    rows, cols = [], []
+    for dy in range(int(bh.max())):
+        for dx in range(int(bw.max())):
+            fits = (dy < bh) & (dx < bw)
+            y, x = y0[fits] + dy, x0[fits] + dx
+            mine = (labels[y, x] == ids[fits]) & (where[y, x] > 0)
+            rows.append(y[mine])
+            cols.append(x[mine])
+    return np.concatenate(rows), np.concatenate(cols)

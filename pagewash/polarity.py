@@ -82,4 +82,6 @@ def normalise_polarity(page: np.ndarray) -> np.ndarray:
     mask = reversed_mask(page)
     if mask is None:
         return page
-    return np.where(mask, 1 - page, page).astype(np.float32)
+    out = page.astype(np.float32)  # a copy, turned where the mask says (not a pass through np.where)
+    np.subtract(np.float32(1), out, out=out, where=mask)
+    return out

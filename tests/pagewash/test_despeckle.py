@@ -39,3 +39,30 @@ def test_a_clean_page_is_left_as_it_is_and_a_lone_pixel_goes_even_on_fine_print(
     lone = np.ones((20, 20), np.float32)
     lone[5, 5] = 0.0  # no letters: nothing to measure a dot by, nothing touched
     assert np.array_equal(despeckle(lone), lone)
+
+
+def test_in_place_paints_the_page_itself_and_the_same_way():
+    noisy = page_of_strokes(4)
+    noisy[100:102, 50:52] = 0.1
+    copied = despeckle(noisy)
+    assert noisy[100, 50] == np.float32(0.1)  # the caller's page untouched
+    same = despeckle(noisy, in_place=True)
+    assert same is noisy and np.array_equal(same, copied)
+
+
+def test_pixels_of_finds_exactly_the_pieces_pixels_within_their_boxes():
+    from pagewash.classical import pieces
+    from pagewash.despeckle import pixels_of
+
+    mask = np.zeros((30, 30), np.uint8)
+    mask[2:5, 3:6] = 1  # a square
+    mask[10, 10] = mask[11, 11] = mask[12, 10] = 1  # a diagonal hook
+    mask[20:22, 0:30] = 1  # a long bar (not asked for)
+    n, labels, stats = pieces(mask)
+    ids = np.array([labels[2, 3], labels[10, 10]])
+    where = np.ones_like(mask)
+    where[3, 4] = 0  # a pixel not to be reported
+    ys, xs = pixels_of(labels, stats, ids, where)
+    got = set(zip(ys.tolist(), xs.tolist()))
+    want = {(y, x) for y in range(2, 5) for x in range(3, 6)} - {(3, 4)} | {(10, 10), (11, 11), (12, 10)}
+    assert got == want
