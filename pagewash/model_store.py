@@ -20,7 +20,6 @@ from pagewash.artifact import load_artifact
 from pagewash.errors import BadRequest, ModelNotFound
 from pagewash.settings import device_name, get_settings, model_name
 from pagewash.shipped import ALIASES, NAMES, SHIPPED, WEIGHTS_DIR
-from pagewash.threads import share
 
 
 @dataclass
@@ -85,7 +84,9 @@ _loading = threading.Lock()
 
 @functools.lru_cache(maxsize=4)
 def _load(path: Path, device: str, precision: str) -> Model:
-    share(get_settings().threads or os.cpu_count() or 1)
+    threads = get_settings().threads or os.cpu_count() or 1
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
     dev = torch.device(device)
     net, info = load_artifact(path)
     info["path"] = str(path)

@@ -46,6 +46,7 @@ from PIL import Image
 
 from pagewash.imageio import at_scale, scale_dpi, to_gray, to_u8
 from pagewash.settings import Structure, get_settings, parse_upscale
+from pagewash.threads import opencv
 
 log = logging.getLogger(__name__)
 CLEANED = "pagewash.png"  # the cleaned page for the output PDF, in the page's work folder
@@ -164,6 +165,7 @@ def validate(pdfinfo, options) -> None:
     cores = len(os.sched_getaffinity(0))  # the cores this process may use (a container's CPU set)
     jobs = max(1, min(options.jobs or cores, len(pdfinfo)))
     options.extra_attrs["pagewash_threads"] = max(1, cores // jobs)
+    opencv(options.extra_attrs["pagewash_threads"])  # before the first page (pagewash.threads)
     if _opt(options, "keep_original", False) or options.mode not in (ProcessingMode.default, ProcessingMode.skip):
         return
     if not any(page.has_text for page in pdfinfo):

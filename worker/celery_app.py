@@ -8,12 +8,10 @@ from a broker someone may reach), no result backend (job records live in our own
 from __future__ import annotations
 
 from celery import Celery
-from celery.signals import worker_process_init
 from kombu import Queue
 
 import worker.quiet  # noqa: F401  (Celery's reconnect errors once per outage)
 from pagewash.settings import get_settings
-from pagewash.threads import share
 
 CLEAN_QUEUE = "clean"  # denoising: the GPU (or CPU) workers
 OCR_QUEUE = "ocr"  # Tesseract and webhooks: CPU work that must not keep a GPU worker waiting
@@ -56,16 +54,6 @@ def make_app() -> Celery:
         },
     )
     return app
-
-
-@worker_process_init.connect
-def share_cores(**_) -> None:
-    """A prefork child runs torch and OpenCV on its share of the cores (``PAGEWASH_THREADS``,
-    which ``pagewash worker`` sets): a child that only reads never loads the model, where
-    torch's share is set otherwise (``pagewash.threads``)."""
-    threads = get_settings().threads
-    if threads:
-        share(threads)
 
 
 app = make_app()

@@ -24,7 +24,7 @@ from pagewash.imageio import IMAGE_SUFFIXES, image_dpi, iter_pages, save_png, sc
 from pagewash.model_store import Model
 from pagewash.pdf import PdfJob, PdfResult, is_pdf, process_pdf
 from pagewash.settings import Structure, upscale_choice
-from pagewash.threads import share
+from pagewash.threads import opencv
 
 log = logging.getLogger(__name__)
 
@@ -197,9 +197,11 @@ def clean_file(
 
 
 def reader_pool(jobs: int) -> ProcessPoolExecutor:
-    """The ``jobs`` processes pages are read in, each with its share of the cores for torch
-    and OpenCV (``pagewash.threads``; Tesseract itself runs on one thread)."""
-    return ProcessPoolExecutor(jobs, initializer=share, initargs=(max(1, (os.cpu_count() or 1) // jobs),))
+    """The ``jobs`` processes pages are read in while this one cleans the next: OpenCV, here
+    and in them, on their share of the cores (``pagewash.threads``; set before the first page,
+    and the readers inherit it; Tesseract itself runs on one thread)."""
+    opencv((os.cpu_count() or 1) // jobs)
+    return ProcessPoolExecutor(jobs)
 
 
 def clean_inputs(

@@ -45,6 +45,7 @@ def plan(device: str, concurrency: int | None, pool: str | None, cores: int) -> 
 
 def run_worker(args: argparse.Namespace) -> int:
     from pagewash.settings import device_name, get_settings
+    from pagewash.threads import opencv
 
     settings = get_settings()
     want = device_name(args.device)  # the parent only asks; it never touches CUDA before a fork
@@ -52,6 +53,7 @@ def run_worker(args: argparse.Namespace) -> int:
     os.environ["PAGEWASH_DEVICE"] = want
     if not settings.threads:
         os.environ["PAGEWASH_THREADS"] = str(threads)
+    opencv(settings.threads or threads)  # set before the fork: each child runs OpenCV on its share too
     get_settings.cache_clear()
     from worker.celery_app import QUEUES, app
 
