@@ -28,7 +28,9 @@ and into the output PDF, so the text layer lies on it; the engine's ``get_deskew
 so that OCRmyPDF's ``--deskew`` (Tesseract's angle, which can be badly off) does nothing
 more.
 
-The hooks run in OCRmyPDF's worker processes; each loads the model once (``get_model``).
+The hooks run in OCRmyPDF's workers: page threads of one process in OCRmyPDF 17 (its
+default; processes with ``--no-use-threads``), which share the model, loaded once a process
+(``get_model``), each page on its share of the cores for torch and OpenCV (``validate``).
 """
 
 from __future__ import annotations
