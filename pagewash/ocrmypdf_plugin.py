@@ -46,7 +46,7 @@ from ocrmypdf._options import ProcessingMode
 from ocrmypdf.builtin_plugins.tesseract_ocr import TesseractOcrEngine
 from PIL import Image
 
-from pagewash.imageio import at_scale, scale_dpi, to_gray, to_u8
+from pagewash.imageio import at_scale, scale_dpi, to_gray, to_u8, to_unit
 from pagewash.settings import Structure, get_settings, parse_upscale
 from pagewash.threads import opencv
 
@@ -123,7 +123,7 @@ class Engine(TesseractOcrEngine):
         from pagewash.chain import upright_quarter
 
         with Image.open(input_file) as im:
-            page = to_u8(to_gray(im)).astype("float32") / 255
+            page = to_unit(to_u8(to_gray(im)))
         k, _ = upright_quarter(_models(options), page)  # a doubtful turn looked at again cleaned, as the chain does
         # OCRmyPDF wants the clockwise turn the page has had; k counts counter-clockwise turns
         return OrientationConfidence(angle=(-90 * k) % 360, confidence=100.0 if k else 0.0)

@@ -81,7 +81,9 @@ def find_items(data: Path) -> tuple[list[Item], list[str]]:
     return items, skipped
 
 
-def _init_worker() -> None:
+def one_thread_each() -> None:
+    """A benchmark pool's process: one torch and one OpenCV thread, the model loaded so too
+    (the pool's pages share the cores)."""
     import os
 
     from pagewash.settings import get_settings
@@ -260,7 +262,7 @@ def run(data: Path, out: Path, methods: list[str], lang: str, jobs: int, progres
     if not items:
         raise ValueError(f"{data}: no inputs with NAME.gt.txt ground truth")
     rows: list[dict] = []
-    with ProcessPoolExecutor(jobs, initializer=_init_worker) as pool:
+    with ProcessPoolExecutor(jobs, initializer=one_thread_each) as pool:
         futures = [pool.submit(score_item, item, methods, lang, turned) for item in items]
         for fut in futures:
             rows.extend(fut.result())

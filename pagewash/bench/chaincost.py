@@ -47,14 +47,9 @@ class Reads(logging.Handler):
 
 
 def _init() -> None:
-    import os
+    from pagewash.bench.benchmark import one_thread_each
 
-    from pagewash.settings import get_settings
-    from pagewash.threads import share
-
-    os.environ["PAGEWASH_THREADS"] = "1"  # the model loads with one thread too: pages share the cores
-    get_settings.cache_clear()  # a forked child holds its parent's settings
-    share(1)
+    one_thread_each()
     log = logging.getLogger("pagewash.tesseract")
     log.setLevel(logging.DEBUG)
     log.propagate = False
